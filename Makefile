@@ -1,0 +1,44 @@
+# lunora-workflow: `make demo` runs codegen on the example app; `make test` passes the suite.
+# Everything the tests need is installed from here, on a machine with only Python 3.11, pip,
+# Node 20, npm and apt.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EXAMPLE := examples/chat-app
+
+.PHONY: demo test setup lint typecheck pytest bench clean
+
+$(BIN)/lunora: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/lunora
+
+demo: setup
+	$(BIN)/lunora codegen --project $(EXAMPLE)
+	@echo
+	@echo "== generated files =="
+	@find $(EXAMPLE)/src/lunora/_generated -name '*.py' | sort
+	@echo
+	@sed -n '1,60p' $(EXAMPLE)/src/lunora/_generated/workflows.py
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check lunora_workflow lunora_codegen
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python benchmarks/codegen.py
+
+clean:
+	rm -rf $(VENV) .cache dist build

@@ -1,0 +1,80 @@
+"""The ``lunora`` command line.
+
+Subcommands live in :mod:`lunora_codegen.commands`, one module each, and are imported only when
+they run, so ``lunora --help`` and ``lunora codegen`` do not pay for the Studio's web server or
+the REST client's HTTP stack.
+
+Exit codes: 0 success; 1 findings in the user's files or stale output (``--check``); 2 usage
+errors and crashes (click's ``UsageError`` is already 2).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+import click
+
+from lunora_codegen.diagnostics import LunoraToolError
+
+__all__ = ["main"]
+
+#: command name -> (module under lunora_codegen.commands, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile the wrangler config."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attribute, _help = entry
+        module = importlib.import_module(f"lunora_codegen.commands.{module_name}")
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from the registry so that --help imports no command module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _version() -> str:
+    try:
+        return version("lunora-workflow")
+    except PackageNotFoundError:  # running from a checkout without an install
+        return "0+unknown"
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), prog_name="lunora")
+def cli() -> None:
+    """lunora: durable workflows for Cloudflare Python Workers."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI, mapping toolchain errors to exit codes."""
+    try:
+        cli.main(args=argv, prog_name="lunora", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except LunoraToolError as error:
+        click.echo(str(error), err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)

@@ -1,0 +1,1 @@
+"""One module per ``lunora`` subcommand; see :data:`lunora_codegen.cli.COMMANDS`."""
