@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Pyodide conformance harness: runs workflow classes on real Pyodide 0.28.2 with the real
+// workers-runtime-sdk under a JS engine playing Cloudflare (see engine.mjs), in both step.do
+// signature modes, and prints one JSON document on stdout.
+//
+//   node tests/pyodide/harness.mjs [--mode implicit|legacy|both] [--only id,prefix*] [--list]
+//   node tests/pyodide/harness.mjs --bench [--steps N]
+//
+// Exit status: 0 when the harness itself ran (scenario failures are data for the caller),
+// 2 when the setup is missing, 1 on a harness crash.
+
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { Engine } from "./engine.mjs";
+import { bootPyodide, missingSetup, paths } from "./pyodide_env.mjs";
+import { SCENARIOS } from "./scenarios.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MODES = { implicit: true, legacy: false };
+
+function selected(only) {
+  if (!only) return SCENARIOS;
+  const patterns = only.split(",").map((p) => p.trim()).filter(Boolean);
+  return SCENARIOS.filter((s) =>
+    patterns.some((p) => (p.endsWith("*") ? s.id.startsWith(p.slice(0, -1)) : s.id === p)),
+  );
+}
+
+function observations(env, module) {
+  const json = env.py.runPython(`
+import json, sys
+_probe = sys.modules.get("probe")
+_out = json.dumps(_probe.OBSERVED if _probe else [], default=repr)
+if _probe:
+    _probe.OBSERVED.clear()
+_out`);
+  return JSON.parse(json);
+}
+
+function jsonSafe(value) {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v) => (v instanceof Date ? { $date: v.toISOString() } : v === undefined ? null : v)),
+  );
+}
+
+async function runScenario(env, scenario, modeName) {
+  const { py } = env;
+  const started = performance.now();
+  if (scenario.modes && !scenario.modes.includes(modeName)) return { skipped: `not run in ${modeName} mode` };
+  const result = { mode: modeName };
+  try {
+    if (scenario.setup) py.runPython(scenario.setup);
+    const mod = py.pyimport(scenario.module);
+    const engine = new Engine({
+      resolveClass: (className) => {
+        const cls = mod[className];
+        if (typeof cls !== "function") throw new TypeError(`There is no '${className}' class defined in the Python Worker's main module`);
+        return cls;
+      },
+      ensureFuture: env.ensureFuture,
+      onSuspend: scenario.onSuspend ?? "abandon",
+    });
+    engine.vars = {
+      CLOCK: {
+        advance(ms) {
+          engine.now += ms;
+        },
+      },
+      ...(scenario.vars ?? {}),
+    };
+    let workflows = scenario.workflows;
+    if (typeof workflows === "function") workflows = workflows(py, mod);
+    for (const wf of workflows) engine.register(wf);
+    env.cloudflareWorkers.env = engine.env();
+    for (const s of scenario.start) engine.create(s.workflow, { id: s.id, params: s.params });
+    for (const e of scenario.events ?? []) engine.scheduleEvent(e.id, e.type, e.payload, e.at);
+    await engine.runUntilIdle({ maxRuns: scenario.maxRuns ?? 500 });
+    result.instances = {};
+    for (const inst of engine.instances.values()) {
+      result.instances[inst.id] = jsonSafe({
+        workflow: inst.workflow.name,
+        status: inst.status,
+        output: inst.output,
+        error: inst.error,
+        runs: inst.runs,
+        timeline: inst.timeline,
+        attemptErrors: inst.attemptErrors.map((e) => ({ ...e, message: e.message.split("\n").filter(Boolean).at(-1) })),
+        configs: inst.configs,
+        cancelOutcome: inst.cancelOutcome,
+        terminateOptions: inst.terminateOptions,
+      });
+    }
+    result.virtualMs = engine.now - engine.start;
+  } catch (err) {
+    result.harnessError = `${err.name}: ${err.message}`;
+  } finally {
+    if (scenario.teardown) {
+      try {
+        py.runPython(scenario.teardown);
+      } catch (err) {
+        result.harnessError = (result.harnessError ?? "") + ` teardown: ${err.message}`;
+      }
+    }
+  }
+  result.observed = observations(env);
+  result.ms = Math.round(performance.now() - started);
+  return result;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: "string", default: "both" },
+      only: { type: "string" },
+      list: { type: "boolean", default: false },
+      bench: { type: "boolean", default: false },
+      steps: { type: "string", default: "200" },
+    },
+  });
+  if (values.list) {
+    process.stdout.write(JSON.stringify(SCENARIOS.map((s) => s.id)) + "\n");
+    return 0;
+  }
+  const missing = missingSetup(paths(ROOT));
+  if (missing.length) {
+    process.stdout.write(JSON.stringify({ setupMissing: missing, fix: "sh tests/pyodide/setup.sh" }) + "\n");
+    return 2;
+  }
+  if (values.bench) {
+    const { runBench } = await import("./bench.mjs");
+    process.stdout.write(JSON.stringify(await runBench(ROOT, Number(values.steps))) + "\n");
+    return 0;
+  }
+  const modes = values.mode === "both" ? Object.keys(MODES) : [values.mode];
+  const report = { pyodide: null, sdk: null, modes: {}, scenarios: {} };
+  for (const modeName of modes) {
+    if (!(modeName in MODES)) throw new Error(`unknown mode ${modeName}`);
+    const t0 = performance.now();
+    const env = await bootPyodide({ root: ROOT, implicitDependencies: MODES[modeName] });
+    report.pyodide = env.py.version;
+    report.sdk = env.py.runPython("import importlib.metadata as m; m.version('workers-runtime-sdk')");
+    report.modes[modeName] = { bootMs: Math.round(performance.now() - t0) };
+    for (const scenario of selected(values.only)) {
+      report.scenarios[scenario.id] ??= {};
+      report.scenarios[scenario.id][modeName] = await runScenario(env, scenario, modeName);
+    }
+    report.modes[modeName].sdkJsModules = [...env.jsModules.keys()];
+    report.modes[modeName].totalMs = Math.round(performance.now() - t0);
+  }
+  process.stdout.write(JSON.stringify(report) + "\n");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`harness crashed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  },
+);
