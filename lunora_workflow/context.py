@@ -1,0 +1,79 @@
+"""``WorkflowContext[P]``: what a workflow body receives.
+
+One context is built per run of the body (every replay builds a new one). Members added by
+later features (``run``, ``parallel``, ``spawn``) hang off the same private state:
+``_sdk_step`` (the SDK's step wrapper), ``_saga`` (the rollback ledger) and ``definition``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from lunora_workflow.config import StepConfigLike
+from lunora_workflow.events import WorkflowEvent
+from lunora_workflow.log import Logger
+from lunora_workflow.run_step import KEEP_CONFIG, run_step
+from lunora_workflow.saga import Saga
+from lunora_workflow.steps import Steps
+
+if TYPE_CHECKING:
+    from lunora_workflow.define_step import StepDefinition
+    from lunora_workflow.handles import Workflows
+
+__all__ = ["WorkflowContext"]
+
+P = TypeVar("P")
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class WorkflowContext(Generic[P]):
+    """The run context of a workflow instance.
+
+    - ``params``: the instance payload parsed into ``P`` (pydantic model, TypedDict,
+      dataclass; left as sent when ``P`` is unannotated or ``Any``).
+    - ``event``: :class:`WorkflowEvent` (``instance_id``, ``payload``, ``timestamp``,
+      ``workflow_name``).
+    - ``env``: the Worker's bindings. ``log``: structured logger ``[workflow:<export>]``.
+    - ``step``: durable ``do``/``sleep``/``sleep_until``/``wait_for_event``.
+    - ``run_step(step, args, config=...)``: run a ``define_step`` step.
+    - ``workflows``: handles on the other declared workflows.
+    """
+
+    def __init__(
+        self,
+        *,
+        export: str,
+        params: P,
+        event: WorkflowEvent,
+        env: Any,
+        sdk_step: Any,
+        log: Logger,
+        workflows: Workflows,
+    ) -> None:
+        self.export = export
+        self.params = params
+        self.event = event
+        self.env = env
+        self.log = log
+        self.workflows = workflows
+        self._sdk_step = sdk_step
+        self._saga = Saga()
+        self.step = Steps(self)
+
+    async def run_step(
+        self,
+        step: StepDefinition[A, R],
+        args: A | Any,
+        *,
+        config: StepConfigLike | None = KEEP_CONFIG,
+        name: str | None = None,
+    ) -> R:
+        """Run a ``define_step`` step durably and return its validated output.
+
+        ``args`` is validated against the step's args type first: an invalid value raises
+        ``StepArgsError`` here and no durable step starts. ``config=`` replaces (does not
+        merge with) the step's own retries/timeout for this call; ``name=`` overrides the
+        durable label (it must be deterministic).
+        """
+        return await run_step(self, step, args, config=config, name=name)

@@ -1,0 +1,217 @@
+"""``define_step``: a reusable, validated durable step with an optional rollback.
+
+A step handler is ``(ctx: StepContext, args: A) -> R`` (sync or async). ``A`` and ``R`` are
+read lazily from the annotations (so ``from __future__ import annotations`` works) and used to
+validate the arguments before the durable step starts and the result after it ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, overload
+
+from lunora_workflow.config import RetriesLike, StepConfigLike, build_config, config_from
+from lunora_workflow.durable import check_step_name
+from lunora_workflow.durations import Duration
+from lunora_workflow.errors import WorkflowDefinitionError
+from lunora_workflow.schema import resolve_hints
+from lunora_workflow.step_context import RollbackContext, StepContext
+
+__all__ = ["RollbackHandler", "StepDefinition", "StepHandler", "define_step"]
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+#: ``(ctx, args) -> R`` or an awaitable of it.
+StepHandler = Callable[[StepContext, A], Any]
+#: ``(ctx) -> None`` or an awaitable of it.
+RollbackHandler = Callable[[RollbackContext[A, R]], Any]
+
+_CO_VARARGS = 0x04
+
+
+def _positional_names(fn: Callable[..., Any]) -> list[str] | None:
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_flags & _CO_VARARGS:
+        return None
+    return list(code.co_varnames[: code.co_argcount])
+
+
+def _config(retries: object, timeout: object, config: object, where: str) -> dict[str, Any] | None:
+    if config is not None and (retries is not None or timeout is not None):
+        raise WorkflowDefinitionError(
+            f"{where}: pass either config= or retries=/timeout=, not both"
+        )
+    if config is not None:
+        return config_from(config, where=where)
+    return build_config(retries=retries, timeout=timeout, where=where)
+
+
+class StepDefinition(Generic[A, R]):
+    """A step made by :func:`define_step`; run it with ``await ctx.run_step(step, args)``."""
+
+    def __init__(
+        self,
+        handler: StepHandler[A],
+        *,
+        name: str,
+        config: Mapping[str, Any] | None,
+        rollback: RollbackHandler[A, R] | None = None,
+        rollback_config: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.handler = handler
+        self.name = name
+        #: The SDK ``config=`` dict (validated), or ``None`` for the platform defaults.
+        self.config = config
+        self.rollback_handler = rollback
+        self.rollback_config = rollback_config
+        self.__doc__ = getattr(handler, "__doc__", None)
+        self.__wrapped__ = handler
+
+    def __repr__(self) -> str:
+        return f"<StepDefinition {self.name!r}>"
+
+    def _hints(self) -> tuple[Any, Any]:
+        try:
+            hints = resolve_hints(self.handler)
+        except Exception as error:
+            raise WorkflowDefinitionError(
+                f'step "{self.name}": cannot resolve the annotations of '
+                f"{getattr(self.handler, '__qualname__', self.handler)!r}: {error}"
+            ) from error
+        names = _positional_names(self.handler) or []
+        args_type = hints.get(names[1], Any) if len(names) > 1 else Any
+        return args_type, hints.get("return", Any)
+
+    @property
+    def args_type(self) -> Any:
+        """The declared type of the handler's second parameter (``Any`` when unannotated)."""
+        return self._hints()[0]
+
+    @property
+    def returns_type(self) -> Any:
+        """The handler's declared return type (``Any`` when unannotated)."""
+        return self._hints()[1]
+
+    @overload
+    def rollback(self, fn: RollbackHandler[A, R], /) -> RollbackHandler[A, R]: ...
+
+    @overload
+    def rollback(
+        self,
+        /,
+        *,
+        retries: RetriesLike | None = None,
+        timeout: Duration | None = None,
+        config: StepConfigLike | None = None,
+    ) -> Callable[[RollbackHandler[A, R]], RollbackHandler[A, R]]: ...
+
+    def rollback(
+        self,
+        fn: Any = None,
+        /,
+        *,
+        retries: RetriesLike | None = None,
+        timeout: Duration | None = None,
+        config: StepConfigLike | None = None,
+    ) -> Any:
+        """Register the compensation run when a later part of the workflow fails.
+
+        ``@step.rollback`` or ``@step.rollback(retries=..., timeout=...)``; returns the
+        function unchanged. See docs/runtime.md for when rollbacks run.
+        """
+        where = f'step "{self.name}" rollback'
+
+        def register(handler: RollbackHandler[A, R]) -> RollbackHandler[A, R]:
+            if not callable(handler):
+                raise WorkflowDefinitionError(f"{where}: the rollback must be a function")
+            if self.rollback_handler is not None and self.rollback_handler is not handler:
+                raise WorkflowDefinitionError(f"{where}: a rollback is already registered")
+            self.rollback_handler = handler
+            settings = _config(retries, timeout, config, where)
+            if settings is not None:
+                self.rollback_config = settings
+            return handler
+
+        return register if fn is None else register(fn)
+
+
+@overload
+def define_step(handler: StepHandler[A], /) -> StepDefinition[A, Any]: ...
+
+
+@overload
+def define_step(
+    *,
+    handler: StepHandler[A],
+    name: str | None = None,
+    retries: RetriesLike | None = None,
+    timeout: Duration | None = None,
+    config: StepConfigLike | None = None,
+    rollback: RollbackHandler[A, Any] | None = None,
+    rollback_config: StepConfigLike | None = None,
+) -> StepDefinition[A, Any]: ...
+
+
+@overload
+def define_step(
+    *,
+    name: str | None = None,
+    retries: RetriesLike | None = None,
+    timeout: Duration | None = None,
+    config: StepConfigLike | None = None,
+    rollback: RollbackHandler[Any, Any] | None = None,
+    rollback_config: StepConfigLike | None = None,
+) -> Callable[[StepHandler[A]], StepDefinition[A, Any]]: ...
+
+
+def define_step(
+    handler: StepHandler[Any] | None = None,
+    *,
+    name: str | None = None,
+    retries: RetriesLike | None = None,
+    timeout: Duration | None = None,
+    config: StepConfigLike | None = None,
+    rollback: RollbackHandler[Any, Any] | None = None,
+    rollback_config: StepConfigLike | None = None,
+) -> Any:
+    """Define a reusable durable step.
+
+    Forms: ``@define_step``, ``@define_step(name=..., retries=..., timeout=...)`` and
+    ``define_step(handler=fn, name=...)``. ``name`` (default: the function's name) is the
+    durable step label. ``config=`` (``StepConfig`` or ``{"retries", "timeout"}``) is an
+    alternative to ``retries=``/``timeout=``.
+    """
+
+    def build(fn: StepHandler[Any]) -> StepDefinition[Any, Any]:
+        if not callable(fn):
+            raise WorkflowDefinitionError(
+                f"define_step: handler must be a function (the step body), got {fn!r}"
+            )
+        names = _positional_names(fn)
+        if names is not None and len(names) != 2:
+            raise WorkflowDefinitionError(
+                f"define_step: handler {getattr(fn, '__qualname__', fn)!r} must take "
+                f"(ctx, args), it takes {len(names)} positional parameter(s)"
+            )
+        label = name if name is not None else getattr(fn, "__name__", "")
+        if not isinstance(label, str) or not label.strip():
+            raise WorkflowDefinitionError(
+                "define_step: `name` must be a non-empty string (the durable step label)"
+            )
+        try:
+            check_step_name(label, api="define_step")
+        except ValueError as error:
+            raise WorkflowDefinitionError(str(error)) from error
+        where = f'step "{label}"'
+        if rollback is not None and not callable(rollback):
+            raise WorkflowDefinitionError(f"{where}: `rollback` must be a function when provided")
+        return StepDefinition(
+            fn,
+            name=label,
+            config=_config(retries, timeout, config, where),
+            rollback=rollback,
+            rollback_config=config_from(rollback_config, where=f"{where} rollback"),
+        )
+
+    return build if handler is None else build(handler)

@@ -1,0 +1,89 @@
+"""One durable step through the SDK's ``step.do`` decorator, in either SDK mode.
+
+The SDK's ``step.do`` is a decorator factory whose signature depends on a compat flag
+(implicit: ``do(name=None, *, concurrent, config)``; legacy: ``do(name, depends=None,
+concurrent=False, config=None)``). ``step.do(name, config=...)`` applied to a callback whose
+only parameter is named ``ctx`` is valid in both, so nothing is detected at run time.
+
+Also here: the checks every stored result goes through (JSON, 1 MiB) and step-name rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lunora_workflow import naming
+from lunora_workflow.errors import ReservedStepNameError, StepOutputError, to_platform_error
+from lunora_workflow.serialize import MAX_STEP_OUTPUT_BYTES, NotJsonError, json_size, to_jsonable
+
+__all__ = ["check_step_name", "run_durable", "stored_result"]
+
+#: ``body(raw_sdk_ctx)``: the step's work; may return an awaitable.
+StepBody = Callable[[Any], Any]
+
+
+def check_step_name(name: object, *, api: str) -> str:
+    """``name`` if it may label a user step; raises otherwise (``api`` names the caller)."""
+    if not isinstance(name, str) or not name:
+        raise ReservedStepNameError(f"{api}: step name must be a non-empty string, got {name!r}")
+    if name.startswith(naming.RESERVED_STEP_PREFIX):
+        raise ReservedStepNameError(
+            f'{api}: step name "{name}" is reserved — the "{naming.RESERVED_STEP_PREFIX}" '
+            "prefix is used by the framework's own steps"
+        )
+    return name
+
+
+def stored_result(name: str, value: Any) -> Any:
+    """``value`` as JSON-compatible data Cloudflare can persist for step ``name``.
+
+    Raises :class:`StepOutputError` (non-retryable: a retry returns the same thing) naming the
+    step and the offending path, or the size when over Cloudflare's 1 MiB limit.
+    """
+    try:
+        data = to_jsonable(value)
+    except NotJsonError as error:
+        raise StepOutputError(
+            f'step "{name}" returned a value that is not JSON-serialisable at '
+            f"{error.path}: {error.kind}"
+        ) from error
+    size = json_size(data)
+    if size > MAX_STEP_OUTPUT_BYTES:
+        raise StepOutputError(
+            f'step "{name}" returned {size} bytes of JSON, over Cloudflare\'s '
+            f"{MAX_STEP_OUTPUT_BYTES}-byte (1 MiB) step result limit — store large data "
+            "elsewhere (R2, KV, D1) and return a reference to it"
+        )
+    return data
+
+
+async def _settle(value: Any) -> Any:
+    if hasattr(value, "__await__"):
+        return await value
+    return value
+
+
+async def run_durable(
+    sdk_step: Any, name: str, config: Mapping[str, Any] | None, body: StepBody
+) -> Any:
+    """Run ``body`` as the durable step ``name`` and return what the platform stored.
+
+    ``body`` receives the SDK's raw step context. Its result must already be JSON-compatible
+    (see :func:`stored_result`). A portable ``NonRetryableError`` escaping ``body`` is turned
+    into the SDK's class here, so the engine stops retrying; ``BaseException`` (suspension,
+    cancellation) passes through untouched.
+    """
+
+    async def callback(ctx: Any = None) -> Any:
+        try:
+            return await _settle(body(ctx))
+        except Exception as error:
+            converted = to_platform_error(error)
+            if converted is error:
+                raise
+            # Not `from error`: to_platform_error already carried the original __cause__ over.
+            raise converted  # noqa: B904
+
+    decorated = sdk_step.do(name, config=dict(config) if config is not None else None)(callback)
+    return await decorated()
