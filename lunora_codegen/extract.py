@@ -1,0 +1,939 @@
+"""Extraction: read ``workflows.py`` / ``steps.py`` with libcst and lift their declarations.
+
+User code is never imported. Only the top level of a module is looked at (``module.body``):
+imports (to resolve aliases such as ``from lunora_workflow import define_workflow as dw`` and
+``import lunora_workflow as lw``), top-level names (to know which annotation names are defined
+here), and the ``define_workflow`` / ``define_step`` declarations in both their decorator and
+call forms.
+
+Speed: a libcst parse is the floor for this tool, and position metadata costs 2-3x the parse,
+so positions are computed only on the error path (:class:`_Locator`). The positions the model
+carries on the happy path come from a cheap one-pass scan of the source for top-level
+``def``/``class``/assignment lines (:func:`_top_level_index`), which is exact for top-level
+statements because they start in column 1.
+
+The result of extracting a file is pure, picklable data (:class:`ModuleFacts`), cached per file
+by ``(mtime_ns, size, sha256)`` in a :class:`ParseCache` that a long-lived process (watch mode)
+keeps between runs, re-parsing only files that changed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from lunora_codegen.diagnostics import Diagnostic
+
+__all__ = [
+    "RUNTIME_PACKAGE",
+    "ImportSpec",
+    "ModuleFacts",
+    "ParseCache",
+    "StepDecl",
+    "TypeRef",
+    "WorkflowDecl",
+    "extract_source",
+]
+
+#: The runtime package whose ``define_workflow`` / ``define_step`` / ``WorkflowContext`` we match.
+RUNTIME_PACKAGE = "lunora_workflow"
+
+#: Names the generated module may use unqualified because they are builtins (``dict[str, int]``).
+_BUILTIN_TYPES = frozenset(
+    name for name in dir(builtins) if isinstance(getattr(builtins, name), type)
+) - {"BaseException", "Exception"}
+
+Form = Literal["decorator", "call"]
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """One import the generated module needs: ``from module import name as alias`` or
+    ``import module as alias`` (``name is None``). ``module`` is as written from the generated
+    module's point of view (relative imports gain one leading dot)."""
+
+    module: str
+    name: str | None
+    alias: str | None = None
+
+    @property
+    def local(self) -> str:
+        """The name this import binds in the generated module."""
+        if self.alias is not None:
+            return self.alias
+        if self.name is not None:
+            return self.name
+        return self.module.split(".")[0]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A Params/Output type as the generated module spells it.
+
+    ``text`` is a canonical rendering (``_workflows.WelcomeParams``, ``dict[str, object]``,
+    ``Any``); ``imports`` are what ``text`` needs besides ``_workflows``; ``written`` is the
+    annotation as the user wrote it; ``resolved`` is False when it fell back to ``Any``.
+    """
+
+    text: str
+    imports: tuple[ImportSpec, ...] = ()
+    written: str | None = None
+    resolved: bool = True
+
+
+ANY_TYPE = TypeRef(text="Any", resolved=False)
+
+
+@dataclass(frozen=True)
+class WorkflowDecl:
+    """A ``define_workflow`` export found in ``workflows.py``."""
+
+    export: str
+    name_override: str | None
+    form: Form
+    handler: str
+    params: TypeRef
+    output: TypeRef
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class StepDecl:
+    """A ``define_step`` definition found in ``steps.py``."""
+
+    export: str
+    name_override: str | None
+    form: Form
+    handler: str
+    is_async: bool
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """Everything codegen needs from one module; pure data, safe to cache and pickle."""
+
+    path: Path
+    workflows: tuple[WorkflowDecl, ...] = ()
+    steps: tuple[StepDecl, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    #: every top-level binding of a workflow/step export name: name -> [(line, column), ...]
+    bindings: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Source-level helpers
+
+
+_TOP_LEVEL = re.compile(
+    r"^(?:(?:async[ \t]+)?def|class)[ \t]+([A-Za-z_]\w*)|^([A-Za-z_]\w*)[ \t]*(?::(?!=)|=(?!=))",
+    re.MULTILINE,
+)
+
+
+def _top_level_index(source: str) -> dict[str, list[tuple[int, int]]]:
+    """name -> [(line, column)] of top-level ``def``/``class``/assignment lines, in order.
+
+    One regex pass over the source: ~1% of a libcst parse, against 200-300% for positions.
+    """
+    index: dict[str, list[tuple[int, int]]] = {}
+    line = 1
+    last = 0
+    for match in _TOP_LEVEL.finditer(source):
+        line += source.count("\n", last, match.start())
+        last = match.start()
+        group = 1 if match.group(1) is not None else 2
+        index.setdefault(match.group(group), []).append((line, match.start(group) - last + 1))
+    return index
+
+
+class _Locator:
+    """Exact positions of libcst nodes, computed once per file and only when asked for."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """``(line, column)``, both 1-based, of ``node``'s first character."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        code_range = self._positions[node]
+        return code_range.start.line, code_range.start.column + 1
+
+
+def _syntax_error_diagnostic(path: Path, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """CPython's own message and location for a file libcst could not parse."""
+    try:
+        compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as syntax:
+        line = syntax.lineno or 1
+        column = syntax.offset or 1
+        return Diagnostic(path, line, max(column, 1), f"syntax error: {syntax.msg}")
+    except ValueError as value_error:  # e.g. source code string cannot contain null bytes
+        return Diagnostic(path, 1, 1, f"syntax error: {value_error}")
+    # libcst rejected something CPython accepts (a newer grammar): report libcst's location.
+    return Diagnostic(path, error.raw_line, error.raw_column + 1, f"syntax error: {error.message}")
+
+
+def _decode(path: Path, data: bytes) -> tuple[str | None, Diagnostic | None]:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, Diagnostic(path, line, column, f"cannot decode file as UTF-8: {error.reason}")
+
+
+# --------------------------------------------------------------------------------------------
+# Import aliases and top-level names
+
+
+@dataclass
+class _Scope:
+    """What the top level of a module binds: runtime aliases, imports and definitions."""
+
+    #: local names bound to ``lunora_workflow.<attr>``: local -> attr
+    runtime_names: dict[str, str] = field(default_factory=dict)
+    #: local names bound to the runtime module itself (``import lunora_workflow as lw``)
+    runtime_modules: set[str] = field(default_factory=set)
+    #: local name -> import that binds it (for type references)
+    imports: dict[str, ImportSpec] = field(default_factory=dict)
+    #: names defined in this module (def, class, assignment, type alias)
+    defined: set[str] = field(default_factory=set)
+    #: top-level function definitions by name (the last one wins, as at runtime)
+    functions: dict[str, tuple[int, cst.FunctionDef]] = field(default_factory=dict)
+    classes: set[str] = field(default_factory=set)
+    #: names bound by ``from x import *``: type names may hide behind it
+    has_star_import: bool = False
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _module_text(node: cst.ImportFrom) -> str:
+    dots = "." * len(node.relative)
+    module = _dotted(node.module) if node.module is not None else ""
+    return f"{dots}{module or ''}"
+
+
+def _is_runtime_module(module: str) -> bool:
+    return module == RUNTIME_PACKAGE or module.startswith(RUNTIME_PACKAGE + ".")
+
+
+def _for_generated(module: str) -> str:
+    """Rewrite an import's module as seen from ``<package>/_generated/``."""
+    return "." + module if module.startswith(".") else module
+
+
+def _scan_import(stmt: cst.Import | cst.ImportFrom, scope: _Scope) -> None:
+    if isinstance(stmt, cst.Import):
+        for alias in stmt.names:
+            module = _dotted(alias.name) or ""
+            local = alias.evaluated_alias
+            if local is None:
+                # ``import a.b`` binds ``a``; a reference ``a.b.X`` needs ``import a.b``.
+                top = module.split(".")[0]
+                scope.imports[top] = ImportSpec(module=module, name=None)
+                if module == RUNTIME_PACKAGE:
+                    scope.runtime_modules.add(top)
+            else:
+                scope.imports[local] = ImportSpec(module=module, name=None, alias=local)
+                if module == RUNTIME_PACKAGE:
+                    scope.runtime_modules.add(local)
+        return
+    module = _module_text(stmt)
+    if isinstance(stmt.names, cst.ImportStar):
+        scope.has_star_import = True
+        return
+    for alias in stmt.names:
+        name = _dotted(alias.name) or ""
+        local = alias.evaluated_alias or name
+        if _is_runtime_module(module):
+            scope.runtime_names[local] = name
+        spec_alias = None if local == name else local
+        scope.imports[local] = ImportSpec(
+            module=_for_generated(module), name=name, alias=spec_alias
+        )
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    return _dotted(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+
+
+def _assigned_names(stmt: cst.BaseSmallStatement) -> list[str]:
+    names: list[str] = []
+    if isinstance(stmt, cst.Assign):
+        for target in stmt.targets:
+            names.extend(_target_names(target.target))
+    elif isinstance(stmt, cst.AnnAssign | cst.AugAssign):
+        names.extend(_target_names(stmt.target))
+    elif isinstance(stmt, cst.TypeAlias):
+        names.append(stmt.name.value)
+    return names
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, cst.Tuple | cst.List):
+        out: list[str] = []
+        for element in target.elements:
+            out.extend(_target_names(element.value))
+        return out
+    return []
+
+
+def _build_scope(module: cst.Module) -> _Scope:
+    scope = _Scope()
+    for index, stmt in enumerate(module.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import | cst.ImportFrom):
+                    _scan_import(small, scope)
+                else:
+                    scope.defined.update(_assigned_names(small))
+        elif isinstance(stmt, cst.FunctionDef):
+            scope.defined.add(stmt.name.value)
+            scope.functions[stmt.name.value] = (index, stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            scope.defined.add(stmt.name.value)
+            scope.classes.add(stmt.name.value)
+        elif isinstance(stmt, cst.If) and _is_type_checking(stmt.test):
+            body = stmt.body
+            if isinstance(body, cst.IndentedBlock):
+                for inner in body.body:
+                    if isinstance(inner, cst.SimpleStatementLine):
+                        for small in inner.body:
+                            if isinstance(small, cst.Import | cst.ImportFrom):
+                                _scan_import(small, scope)
+    return scope
+
+
+# --------------------------------------------------------------------------------------------
+# Type references
+
+
+class _UnresolvableError(Exception):
+    """An annotation piece the generated module cannot spell; the whole type becomes Any."""
+
+
+_GENERATED_TYPING = frozenset({"TYPE_CHECKING", "Any", "Literal", "overload"})
+
+
+class _TypeRenderer:
+    """Render an annotation canonically (ruff-format stable) with names resolved for
+    ``<package>/_generated/workflows.py``."""
+
+    def __init__(self, scope: _Scope) -> None:
+        self._scope = scope
+        self.imports: list[ImportSpec] = []
+
+    def render(self, node: cst.BaseExpression) -> str:
+        if isinstance(node, cst.Name):
+            return self._name(node.value)
+        if isinstance(node, cst.Attribute):
+            dotted = _dotted(node)
+            if dotted is None:
+                raise _UnresolvableError
+            head, _, rest = dotted.partition(".")
+            return f"{self._name(head, qualified=True)}.{rest}"
+        if isinstance(node, cst.Subscript):
+            items = []
+            for element in node.slice:
+                if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
+                    raise _UnresolvableError
+                items.append(self.render(element.slice.value))
+            return f"{self.render(node.value)}[{', '.join(items)}]"
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return f"{self.render(node.left)} | {self.render(node.right)}"
+        if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+            value = node.evaluated_value
+            if not isinstance(value, str):
+                raise _UnresolvableError
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(node, cst.Integer):
+            return node.value
+        if isinstance(node, cst.Ellipsis):
+            return "..."
+        if isinstance(node, cst.List):
+            return "[" + ", ".join(self.render(e.value) for e in node.elements) + "]"
+        raise _UnresolvableError
+
+    def _name(self, name: str, *, qualified: bool = False) -> str:
+        scope = self._scope
+        if name == "None":
+            return "None"
+        if name in scope.defined:
+            return f"_workflows.{name}"
+        spec = scope.imports.get(name)
+        if spec is not None:
+            if spec.module in {"typing", "typing_extensions"} and spec.name in _GENERATED_TYPING:
+                return spec.name  # already imported by the generated module
+            self.imports.append(spec)
+            return spec.local
+        if name in _BUILTIN_TYPES and not qualified:
+            return name
+        raise _UnresolvableError
+
+
+def _type_ref(node: cst.BaseExpression | None, scope: _Scope, module: cst.Module) -> TypeRef:
+    if node is None:
+        return ANY_TYPE
+    written = module.code_for_node(node)
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        # A string annotation (forward reference): parse it and render what it names.
+        value = node.evaluated_value
+        if not isinstance(value, str):
+            return TypeRef(text="Any", written=written, resolved=False)
+        try:
+            node = cst.parse_expression(value)
+        except cst.ParserSyntaxError:
+            return TypeRef(text="Any", written=written, resolved=False)
+    renderer = _TypeRenderer(scope)
+    try:
+        text = renderer.render(node)
+    except _UnresolvableError:
+        return TypeRef(text="Any", written=written, resolved=False)
+    return TypeRef(text=text, imports=tuple(dict.fromkeys(renderer.imports)), written=written)
+
+
+# --------------------------------------------------------------------------------------------
+# Declarations
+
+#: keyword arguments the runtime's define_workflow / define_step accept
+_KEYWORDS = {
+    "workflow": frozenset({"handler", "name"}),
+    "step": frozenset(
+        {"handler", "name", "retries", "timeout", "config", "rollback", "rollback_config"}
+    ),
+}
+
+
+@dataclass
+class _Found:
+    """A ``define_*`` use before validation."""
+
+    export: str
+    form: Form
+    call: cst.Call | None
+    handler: cst.FunctionDef
+    handler_name: str
+    anchor: cst.CSTNode
+    index: int
+
+
+class _Extractor:
+    def __init__(self, path: Path, source: str, module: cst.Module, kind: str) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.kind = kind  # "workflow" | "step"
+        self.scope = _build_scope(module)
+        self.locator = _Locator(module)
+        self.problems: list[tuple[cst.CSTNode, str]] = []
+        self._index: dict[str, list[tuple[int, int]]] | None = None
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def _runtime_attr(self, node: cst.BaseExpression) -> str | None:
+        """``define_workflow`` for ``dw`` / ``lw.define_workflow`` / ``define_workflow``."""
+        if isinstance(node, cst.Name):
+            return self.scope.runtime_names.get(node.value)
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value in self.scope.runtime_modules
+        ):
+            return node.attr.value
+        return None
+
+    @property
+    def factory(self) -> str:
+        return "define_workflow" if self.kind == "workflow" else "define_step"
+
+    def _is_factory(self, node: cst.BaseExpression) -> bool:
+        return self._runtime_attr(node) == self.factory
+
+    # -- scanning ----------------------------------------------------------------------------
+
+    def scan(self) -> list[_Found]:
+        found: list[_Found] = []
+        for index, stmt in enumerate(self.module.body):
+            if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+                for decorator in stmt.decorators:
+                    expr = decorator.decorator
+                    call = expr if isinstance(expr, cst.Call) else None
+                    target = call.func if call is not None else expr
+                    if not self._is_factory(target):
+                        continue
+                    if isinstance(stmt, cst.ClassDef):
+                        self.problems.append(
+                            (decorator, f"@{self.factory} must decorate a function, not a class")
+                        )
+                        break
+                    found.append(
+                        _Found(
+                            export=stmt.name.value,
+                            form="decorator",
+                            call=call,
+                            handler=stmt,
+                            handler_name=stmt.name.value,
+                            anchor=stmt.name,
+                            index=index,
+                        )
+                    )
+                    if len(stmt.decorators) > 1:
+                        self.problems.append(
+                            (
+                                decorator,
+                                f"@{self.factory} must be the only decorator of "
+                                f"{stmt.name.value!r}",
+                            )
+                        )
+                    break
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._scan_assignment(small, index, found)
+        return found
+
+    def _scan_assignment(
+        self, small: cst.BaseSmallStatement, index: int, found: list[_Found]
+    ) -> None:
+        value: cst.BaseExpression | None
+        targets: list[cst.BaseExpression]
+        if isinstance(small, cst.Assign):
+            value = small.value
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, cst.AnnAssign):
+            value = small.value
+            targets = [small.target]
+        elif isinstance(small, cst.Expr):
+            value = small.value
+            targets = []
+        else:
+            return
+        if not isinstance(value, cst.Call) or not self._is_factory(value.func):
+            return
+        if len(targets) != 1 or not isinstance(targets[0], cst.Name):
+            where: cst.CSTNode = targets[0] if targets else value
+            self.problems.append(
+                (
+                    where,
+                    f"{self.factory}(...) must be assigned to exactly one plain name "
+                    f"(`my_{self.kind} = {self.factory}(handler=...)`)",
+                )
+            )
+            return
+        target = targets[0]
+        assert isinstance(target, cst.Name)
+        handler_node = self._handler_arg(value)
+        if handler_node is None:
+            self.problems.append(
+                (
+                    value,
+                    f"{self.factory}(...) needs a handler: `{self.factory}(handler=my_function)`",
+                )
+            )
+            return
+        if not isinstance(handler_node, cst.Name):
+            self.problems.append(
+                (
+                    handler_node,
+                    "handler= must name a function defined at the top level of this module",
+                )
+            )
+            return
+        handler_name = handler_node.value
+        entry = self.scope.functions.get(handler_name)
+        if entry is None:
+            self.problems.append(
+                (
+                    handler_node,
+                    f"handler {handler_name!r} is not a function defined at the top level "
+                    "of this module",
+                )
+            )
+            return
+        handler_index, handler = entry
+        if handler_index > index:
+            self.problems.append(
+                (
+                    handler_node,
+                    f"handler {handler_name!r} is defined below this line; "
+                    "define it first (the module runs top to bottom)",
+                )
+            )
+            return
+        found.append(
+            _Found(
+                export=target.value,
+                form="call",
+                call=value,
+                handler=handler,
+                handler_name=handler_name,
+                anchor=target,
+                index=index,
+            )
+        )
+
+    def _handler_arg(self, call: cst.Call) -> cst.BaseExpression | None:
+        for position, arg in enumerate(call.args):
+            if arg.keyword is None and arg.star == "" and position == 0:
+                return arg.value
+            if arg.keyword is not None and arg.keyword.value == "handler":
+                return arg.value
+        return None
+
+    # -- validation of one declaration --------------------------------------------------------
+
+    def _name_override(self, call: cst.Call | None) -> str | None:
+        if call is None:
+            return None
+        allowed = _KEYWORDS[self.kind]
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value not in allowed:
+                self.problems.append(
+                    (
+                        arg.keyword,
+                        f"{self.factory}() got an unexpected keyword argument "
+                        f"{arg.keyword.value!r} (it takes {', '.join(sorted(allowed))})",
+                    )
+                )
+                continue
+            if arg.star:
+                self.problems.append(
+                    (arg, f"{self.factory}(...) takes no */** arguments; write them out")
+                )
+                continue
+            if arg.keyword is None or arg.keyword.value != "name":
+                continue
+            value = arg.value
+            literal = (
+                value.evaluated_value
+                if isinstance(value, cst.SimpleString | cst.ConcatenatedString)
+                else None
+            )
+            if not isinstance(literal, str):
+                self.problems.append((value, "`name` must be a string literal"))
+                return None
+            return literal
+        return None
+
+    def _check_positional(self, found: _Found) -> None:
+        call = found.call
+        if call is None:
+            return
+        limit = 0 if found.form == "decorator" else 1
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) > limit:
+            self.problems.append(
+                (
+                    positional[limit],
+                    f"{self.factory}(...) takes keyword arguments only "
+                    + ("(name=...)" if found.form == "decorator" else "after the handler"),
+                )
+            )
+
+    def _params_type(self, found: _Found, function: cst.FunctionDef) -> TypeRef:
+        params = function.params
+        ordered = [*params.posonly_params, *params.params]
+        if not ordered:
+            self.problems.append(
+                (
+                    function.name,
+                    f"workflow handler {function.name.value!r} must take the context as its "
+                    "first parameter: `async def handler(ctx: WorkflowContext[Params]) -> Output`",
+                )
+            )
+            return ANY_TYPE
+        extra = [*ordered[1:], *(p for p in params.kwonly_params if p.default is None)]
+        if extra:
+            self.problems.append(
+                (
+                    extra[0],
+                    f"workflow handler {function.name.value!r} must take exactly one "
+                    f"parameter, the context; remove {extra[0].name.value!r}",
+                )
+            )
+        first = ordered[0]
+        if first.annotation is None:
+            return ANY_TYPE  # unannotated context: Params is Any (documented in docs/codegen.md)
+        annotation = first.annotation.annotation
+        if isinstance(annotation, cst.SimpleString | cst.ConcatenatedString):
+            value = annotation.evaluated_value
+            if isinstance(value, str):
+                with contextlib.suppress(cst.ParserSyntaxError):
+                    annotation = cst.parse_expression(value)
+        if self._runtime_attr(annotation) == "WorkflowContext":
+            return ANY_TYPE
+        if isinstance(annotation, cst.Subscript) and self._runtime_attr(annotation.value) == (
+            "WorkflowContext"
+        ):
+            elements = annotation.slice
+            if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+                return _type_ref(elements[0].slice.value, self.scope, self.module)
+        self.problems.append(
+            (
+                first.annotation.annotation,
+                f"the context parameter {first.name.value!r} must be annotated "
+                "`WorkflowContext[Params]` (imported from lunora_workflow)",
+            )
+        )
+        return ANY_TYPE
+
+    def _check_step_handler(self, function: cst.FunctionDef) -> None:
+        params = function.params
+        ordered = [*params.posonly_params, *params.params]
+        if params.star_arg is not None and not isinstance(params.star_arg, cst.ParamStar):
+            return  # *args takes whatever is passed
+        if len(ordered) != 2:
+            self.problems.append(
+                (
+                    function.name,
+                    f"step handler {function.name.value!r} must take two parameters "
+                    f"(ctx: StepContext, args), it takes {len(ordered)}",
+                )
+            )
+
+    def _position(self, name: str, occurrence: int) -> tuple[int, int]:
+        if self._index is None:
+            self._index = _top_level_index(self.source)
+        spots = self._index.get(name, [])
+        return spots[occurrence] if occurrence < len(spots) else (1, 1)
+
+    def extract(self) -> ModuleFacts:
+        found = self.scan()
+        workflows: list[WorkflowDecl] = []
+        steps: list[StepDecl] = []
+        exported: set[str] = set()
+        for item in found:
+            if item.export in exported:
+                continue  # reported by _check_rebinding; keep the first declaration only
+            exported.add(item.export)
+            # the cheap index lists top-level bindings in order: count earlier ones
+            occurrence = self._binding_occurrence(item)
+            line, column = self._position(item.export, occurrence)
+            self._check_positional(item)
+            name = self._name_override(item.call)
+            function = item.handler
+            is_async = function.asynchronous is not None
+            if self.kind == "workflow":
+                if not is_async:
+                    self.problems.append(
+                        (
+                            function.name,
+                            f"workflow handler {function.name.value!r} must be an `async def`",
+                        )
+                    )
+                params = self._params_type(item, function)
+                returns = function.returns.annotation if function.returns is not None else None
+                output = _type_ref(returns, self.scope, self.module)
+                workflows.append(
+                    WorkflowDecl(
+                        export=item.export,
+                        name_override=name,
+                        form=item.form,
+                        handler=item.handler_name,
+                        params=params,
+                        output=output,
+                        line=line,
+                        column=column,
+                    )
+                )
+            else:
+                self._check_step_handler(function)
+                steps.append(
+                    StepDecl(
+                        export=item.export,
+                        name_override=name,
+                        form=item.form,
+                        handler=item.handler_name,
+                        is_async=is_async,
+                        line=line,
+                        column=column,
+                    )
+                )
+        self._check_rebinding(found)
+        diagnostics = tuple(
+            Diagnostic(self.path, *self.locator.position(node), message)
+            for node, message in self.problems
+        )
+        bindings = {item.export: tuple(self._position_list(item.export)) for item in found}
+        return ModuleFacts(
+            path=self.path,
+            workflows=tuple(workflows),
+            steps=tuple(steps),
+            diagnostics=diagnostics,
+            bindings=bindings,
+        )
+
+    def _binding_occurrence(self, item: _Found) -> int:
+        count = 0
+        for stmt in self.module.body[: item.index]:
+            if item.export in _statement_bindings(stmt):
+                count += 1
+        return count
+
+    def _position_list(self, name: str) -> list[tuple[int, int]]:
+        if self._index is None:
+            self._index = _top_level_index(self.source)
+        return self._index.get(name, [])
+
+    def _check_rebinding(self, found: list[_Found]) -> None:
+        """Each export must be bound exactly once at the top level: a second binding (another
+        declaration, a def, a class or an assignment) silently replaces the workflow."""
+        exports = {item.export: item for item in found}
+        if not exports:
+            return
+        first_seen: dict[str, int] = {}
+        for index, stmt in enumerate(self.module.body):
+            for name in _statement_bindings(stmt):
+                if name not in exports:
+                    continue
+                if name not in first_seen:
+                    first_seen[name] = index
+                    continue
+                node = _binding_node(stmt, name)
+                self.problems.append(
+                    (
+                        node,
+                        f"{self.kind} export {name!r} is bound more than once at the top "
+                        "level; each export must be defined exactly once",
+                    )
+                )
+
+
+def _statement_bindings(stmt: cst.BaseStatement) -> list[str]:
+    if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+        return [stmt.name.value]
+    if isinstance(stmt, cst.SimpleStatementLine):
+        names: list[str] = []
+        for small in stmt.body:
+            if isinstance(small, cst.Assign | cst.AnnAssign | cst.TypeAlias):
+                names.extend(_assigned_names(small))
+        return names
+    return []
+
+
+def _binding_node(stmt: cst.BaseStatement, name: str) -> cst.CSTNode:
+    if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+        return stmt.name
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            for target in _iter_target_nodes(small):
+                if target.value == name:
+                    return target
+    return stmt
+
+
+def _iter_target_nodes(small: cst.BaseSmallStatement) -> Iterator[cst.Name]:
+    targets: Sequence[cst.BaseExpression] = ()
+    if isinstance(small, cst.Assign):
+        targets = [t.target for t in small.targets]
+    elif isinstance(small, cst.AnnAssign):
+        targets = [small.target]
+    elif isinstance(small, cst.TypeAlias):
+        yield small.name
+        return
+    stack = list(targets)
+    while stack:
+        target = stack.pop(0)
+        if isinstance(target, cst.Name):
+            yield target
+        elif isinstance(target, cst.Tuple | cst.List):
+            stack.extend(e.value for e in target.elements)
+
+
+def extract_source(path: Path, source: str, kind: Literal["workflow", "step"]) -> ModuleFacts:
+    """Extract the ``define_workflow`` (``kind="workflow"``) or ``define_step`` declarations
+    of one module's source. Problems come back as diagnostics in the result, never raised."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return ModuleFacts(path=path, diagnostics=(_syntax_error_diagnostic(path, source, error),))
+    return _Extractor(path, source, module, kind).extract()
+
+
+# --------------------------------------------------------------------------------------------
+# The per-file cache
+
+
+@dataclass
+class _CacheEntry:
+    mtime_ns: int
+    size: int
+    sha256: str
+    kind: str
+    facts: ModuleFacts
+
+
+class ParseCache:
+    """Extraction results per file, keyed by ``(mtime_ns, size, sha256)``.
+
+    Like black's cache: a file whose ``mtime_ns`` and size are unchanged is not read again; a
+    touched file is read and hashed, and re-parsed only when its bytes changed. Keep one
+    instance alive (``lunora dev``) to re-parse only the files that changed between runs.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, _CacheEntry] = {}
+        #: how many files the last :meth:`extract` calls parsed (for tests and benchmarks)
+        self.parsed = 0
+
+    def extract(self, path: Path, kind: Literal["workflow", "step"]) -> ModuleFacts:
+        """The facts of ``path``, from the cache when the file has not changed."""
+        try:
+            stat = os.stat(path)
+            entry = self._entries.get(path)
+            if (
+                entry is not None
+                and entry.kind == kind
+                and entry.mtime_ns == stat.st_mtime_ns
+                and entry.size == stat.st_size
+            ):
+                return entry.facts
+            data = path.read_bytes()
+        except OSError as error:
+            self._entries.pop(path, None)
+            reason = error.strerror or type(error).__name__
+            return ModuleFacts(
+                path=path, diagnostics=(Diagnostic(path, 1, 1, f"cannot read file: {reason}"),)
+            )
+        digest = hashlib.sha256(data).hexdigest()
+        if entry is not None and entry.kind == kind and entry.sha256 == digest:
+            entry.mtime_ns, entry.size = stat.st_mtime_ns, stat.st_size
+            return entry.facts
+        source, problem = _decode(path, data)
+        if source is None:
+            assert problem is not None
+            facts = ModuleFacts(path=path, diagnostics=(problem,))
+        else:
+            facts = extract_source(path, source, kind)
+            self.parsed += 1
+        self._entries[path] = _CacheEntry(stat.st_mtime_ns, stat.st_size, digest, kind, facts)
+        return facts
+
+    def forget(self, path: Path) -> None:
+        """Drop one file from the cache (watch mode: the file was deleted)."""
+        self._entries.pop(path, None)

@@ -1,0 +1,149 @@
+"""The codegen pipeline: discover -> extract -> model -> render -> plan -> write or check.
+
+:func:`generate` is pure (it reads the user's files, writes nothing) and returns the in-memory
+:class:`GeneratedFiles`; golden tests, ``--check`` and watch mode all start from it.
+:func:`run` then plans every change (the generated modules, plus whatever the registered
+:class:`Planner` steps want, e.g. the wrangler-config reconciler) and applies them unless
+``check`` is set. Nothing is written when any diagnostic is an error: :func:`generate` raises
+:class:`~lunora_codegen.diagnostics.UserCodeError` before any planning happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from lunora_codegen.diagnostics import LunoraToolError, display_path
+from lunora_codegen.extract import ModuleFacts, ParseCache
+from lunora_codegen.model import ProjectModel, build_model
+from lunora_codegen.project import Project
+from lunora_codegen.render import detect_line_length, render
+from lunora_codegen.write import FileChange, apply, plan_generated
+
+__all__ = [
+    "GeneratedFiles",
+    "PackageNotFoundError",
+    "PlanResult",
+    "Planner",
+    "RunResult",
+    "default_planners",
+    "generate",
+    "run",
+]
+
+
+class PackageNotFoundError(LunoraToolError):
+    """The project has no ``lunora`` package folder where discovery looked."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class GeneratedFiles:
+    """The result of :func:`generate`: the model and the text of every generated module."""
+
+    project: Project
+    model: ProjectModel
+    #: path relative to ``project.generated_dir`` -> text
+    files: dict[PurePosixPath, str]
+
+    def absolute(self) -> dict[Path, str]:
+        """The same files keyed by absolute path."""
+        return {self.project.generated_dir / rel: text for rel, text in self.files.items()}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What one planner wants: file changes, and warnings to show (never fatal)."""
+
+    changes: Sequence[FileChange] = ()
+    warnings: Sequence[str] = ()
+
+
+class Planner(Protocol):
+    """A step after rendering that edits files outside ``_generated/`` (the reconciler)."""
+
+    def __call__(self, project: Project, model: ProjectModel, *, prune: bool) -> PlanResult:
+        """Plan changes without writing anything."""
+        ...
+
+
+def default_planners() -> list[Planner]:
+    """The planners every ``lunora codegen`` run uses after rendering.
+
+    The wrangler-config reconciler (``lunora_codegen.wrangler``) is wired in here.
+    """
+    return []
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did (or, with ``check``, would do)."""
+
+    generated: GeneratedFiles
+    changes: list[FileChange]
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when nothing needed to change."""
+        return not self.changes
+
+
+def _facts(cache: ParseCache, path: Path, kind: str) -> ModuleFacts | None:
+    if not path.exists():
+        return None
+    return cache.extract(path, "workflow" if kind == "workflow" else "step")
+
+
+def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedFiles:
+    """Read ``workflows.py`` and ``steps.py`` and render ``_generated/`` in memory.
+
+    Raises :class:`UserCodeError` with every diagnostic when the user's files have problems.
+    Pass a long-lived ``cache`` to re-parse only files that changed since the last call.
+    """
+    if not project.package_dir.is_dir():
+        raise PackageNotFoundError(
+            f"no lunora package at {display_path(project.package_dir)}: create "
+            f"{display_path(project.workflows_file)}, or set `package` under [tool.lunora] in "
+            "pyproject.toml"
+        )
+    cache = cache if cache is not None else ParseCache()
+    workflows = _facts(cache, project.workflows_file, "workflow")
+    steps = _facts(cache, project.steps_file, "step")
+    model = build_model(project.package_name, workflows, steps)
+    files = render(model, line_length=detect_line_length(project.package_dir))
+    return GeneratedFiles(project=project, model=model, files=files)
+
+
+def run(
+    project: Project,
+    *,
+    check: bool = False,
+    prune: bool = False,
+    cache: ParseCache | None = None,
+    planners: Sequence[Planner] | None = None,
+) -> RunResult:
+    """Generate, plan every change, and apply them unless ``check`` is set."""
+    started = time.perf_counter()
+    generated = generate(project, cache=cache)
+    changes = plan_generated(project.generated_dir, generated.files)
+    warnings: list[str] = []
+    for planner in default_planners() if planners is None else planners:
+        result = planner(project, generated.model, prune=prune)
+        changes.extend(result.changes)
+        warnings.extend(result.warnings)
+    if not check and changes:
+        apply(changes)
+    return RunResult(
+        generated=generated,
+        changes=changes,
+        warnings=warnings,
+        applied=not check and bool(changes),
+        elapsed=time.perf_counter() - started,
+    )
