@@ -228,7 +228,7 @@ class WorkflowStep {
           failure = engineError(err);
         }
         inst.log("do", name, count, `attempt ${attempt} failed ${failure.name}: ${lastLine(failure.message)}`);
-        inst.attemptErrors.push({ name, count, attempt, ...failure });
+        inst.attemptErrors.push({ step: name, count, attempt, error: failure.name, message: failure.message, pythonType: failure.pythonType ?? null });
         if (failure.name === NON_RETRYABLE || attempt > resolved.retries.limit) {
           inst.cache.set(key, { error: failure });
           inst.log("do", name, count, failure.name === NON_RETRYABLE ? "failed (non-retryable)" : "failed (retries exhausted)");

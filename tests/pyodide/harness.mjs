@@ -17,6 +17,9 @@ import { Engine } from "./engine.mjs";
 import { bootPyodide, missingSetup, paths } from "./pyodide_env.mjs";
 import { SCENARIOS } from "./scenarios.mjs";
 
+// Workers run in UTC; naive datetimes from python_from_rpc depend on the local zone.
+process.env.TZ = "UTC";
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MODES = { implicit: true, legacy: false };
 
@@ -39,10 +42,15 @@ _out`);
   return JSON.parse(json);
 }
 
+// JSON with dates kept recognisable ({"$date": iso}); JSON.stringify would flatten them to strings.
 function jsonSafe(value) {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v) => (v instanceof Date ? { $date: v.toISOString() } : v === undefined ? null : v)),
-  );
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value === undefined) return null;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  }
+  return value;
 }
 
 async function runScenario(env, scenario, modeName) {

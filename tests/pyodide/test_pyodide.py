@@ -1,0 +1,282 @@
+"""Workflows on real Pyodide 0.28.2 with the real ``workers-runtime-sdk``, driven by a JS engine.
+
+One ``node tests/pyodide/harness.mjs`` process boots Pyodide once per step mode
+(``python_workflows_implicit_dependencies`` on, then off), runs every scenario of
+``scenarios.mjs`` and prints a JSON report; the tests below assert on it. Setup (npm + pip
+downloads into ``.cache/``) is ``sh tests/pyodide/setup.sh``; the fixture runs it when the
+cache is empty.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = ROOT / "tests" / "pyodide" / "harness.mjs"
+SETUP = ROOT / "tests" / "pyodide" / "setup.sh"
+MODES = ("implicit", "legacy")
+NODE_HINT = (
+    "Node.js >= 20 is required to run the Pyodide conformance tests "
+    "(Debian/Ubuntu: `apt-get install nodejs npm`; or https://nodejs.org), "
+    "then `sh tests/pyodide/setup.sh`."
+)
+
+Result = dict[str, Any]
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(NODE_HINT, pytrace=False)
+    return node
+
+
+def run_harness(*args: str, timeout: float = 300) -> dict[str, Any]:
+    """Run the harness (running setup.sh once if the cache is empty) and parse its JSON."""
+    node = _node()
+    command = [node, str(HARNESS), *args]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if proc.returncode == 2:
+        setup = subprocess.run(
+            ["sh", str(SETUP)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+            env={"PYTHON": sys.executable, "PATH": str(Path(node).parent) + ":/usr/bin:/bin"},
+        )
+        if setup.returncode != 0:
+            pytest.fail(
+                f"tests/pyodide/setup.sh failed (needs npm and pip with network access):\n"
+                f"{setup.stdout}\n{setup.stderr}",
+                pytrace=False,
+            )
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if proc.returncode != 0:
+        pytest.fail(f"harness exited {proc.returncode}:\n{proc.stderr}\n{proc.stdout[-2000:]}")
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    return run_harness("--mode", "both")
+
+
+def scenario(report: dict[str, Any], name: str, mode: str) -> Result:
+    result: Result = report["scenarios"][name][mode]
+    assert "harnessError" not in result, result.get("harnessError")
+    return result
+
+
+def only_instance(result: Result) -> Result:
+    (inst,) = result["instances"].values()
+    assert isinstance(inst, dict)
+    return inst
+
+
+def observed(result: Result, label: str) -> list[list[Any]]:
+    return [o[1:] for o in result["observed"] if o and o[0] == label]
+
+
+def error_type(inst: Result) -> str:
+    """The Python exception type that failed an instance (Pyodide's PythonError.type)."""
+    return str(inst["error"].get("pythonType") or inst["error"]["name"])
+
+
+# --- SDK level: what the real SDK does, which the runtime relies on -------------------------
+
+
+def check_sdk_steps(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete"
+    assert inst["output"] == {
+        "first": {"n": 1, "none": None, "items": [1, "x", 2.5]},
+        "second": "second",
+        "at": {"$date": "2026-01-02T03:04:05.000Z"},
+    }
+    (event,) = observed(r, "event")
+    assert event == [
+        "workers.rpc.JsDict",
+        {"user": "ada", "nested": {"k": [1, 2]}},
+        "datetime.datetime",
+        "steps-1",
+        "sdk-steps",
+    ]
+    assert observed(r, "step") == [["workers.entrypoints._WorkflowStepWrapper"]]
+    # The engine hands the callback its step context; the SDK converts it to a JsDict.
+    assert observed(r, "ctx") == [
+        ["workers.rpc.JsDict", {"name": "sync-with-ctx", "count": 1}, 1, ["retries", "timeout"]]
+    ]
+    assert observed(r, "first")[0][0] == "workers.rpc.JsDict"
+    assert observed(r, "datetime") == [["datetime.datetime", "2026-01-02T03:04:05"]]
+    # Tuples are refused by python_to_rpc; the TypeError survives the JS round trip.
+    assert observed(r, "tuple") == [
+        ["builtins.TypeError", "TypeError: <class 'tuple'> cannot be sent over RPC."]
+    ]
+    # Arbitrary objects become a PyProxy that RPC cannot clone; user exception types are lost.
+    assert observed(r, "object") == [["pyodide.ffi.JsException"]]
+    assert observed(r, "user-error") == [["pyodide.ffi.JsException"]]
+    assert inst["configs"][1] == {
+        "name": "async-no-ctx",
+        "count": 1,
+        "config": {"retries": {"limit": 1, "delay": "1 second"}, "timeout": "1 minute"},
+    }
+
+
+def check_sdk_modes(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete"
+    out = inst["output"]
+    # The forms the runtime uses work in both modes.
+    assert out["name-only"] == "ok: 'dep-value'"
+    assert out["name-and-config"] == "ok: 1"
+    assert out["ctx-only-callback"] == "ok: 'ctx-only'"
+    if mode == "implicit":
+        assert out["no-name"] == "ok: 1"
+        assert out["dependency-by-parameter-name"] == "ok: 'got dep-value'"
+        assert out["config-positional"].startswith("TypeError at declaration")
+        assert out["dependency-by-depends-list"].startswith("TypeError at declaration")
+        assert out["non-ctx-parameter"] == (
+            "TypeError when awaited: Received unexpected parameter value"
+        )
+    else:
+        assert out["no-name"].startswith("TypeError at declaration")
+        assert out["config-positional"] == "ok: 1"
+        assert out["dependency-by-depends-list"] == "ok: 'got dep-value attempt 1'"
+        assert out["non-ctx-parameter"] == (
+            "TypeError when awaited: Step has 1 non-ctx parameter(s) but no 'depends' list provided"
+        )
+
+
+def check_sdk_sleep(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete"
+    assert inst["output"] == "after"
+    assert inst["runs"] == 5  # first run + one replay per sleep
+    assert inst["timeline"].count("hibernate") == 4
+    assert inst["timeline"].count("do before#1 cached") == 4
+    assert "sleep nap#1 until +60000ms" in inst["timeline"]
+    assert "sleep short#1 until +61500ms" in inst["timeline"]  # numbers are milliseconds
+    assert "sleepUntil until-datetime#1 until +3600000ms" in inst["timeline"]
+    assert "sleepUntil until-epoch-ms#1 until +7200000ms" in inst["timeline"]
+    assert len(observed(r, "body-start")) == 5
+    assert len(observed(r, "body-end")) == 1
+
+
+def check_sdk_sleep_cancel(r: Result, mode: str) -> None:
+    check_sdk_sleep(r, mode)
+    inst = only_instance(r)
+    assert inst["cancelOutcome"] == "CancelledError"
+
+
+def check_sdk_wait(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete"
+    assert inst["output"] == {"early": {"early": True}, "late": {"late": 1}, "timed_out": True}
+    early = observed(r, "early")[0]
+    assert early == [
+        "workers.rpc.JsDict",
+        ["payload", "timestamp", "type"],
+        {"early": True},
+        "datetime.datetime",
+    ]
+    # The engine's timeout error is not mapped by the SDK: it arrives as a JsException.
+    assert observed(r, "timeout") == [
+        ["pyodide.ffi.JsException", "WorkflowTimeoutError: Execution timed out after 300000ms"]
+    ]
+    assert "waitForEvent early#1 received early-type" in inst["timeline"]
+    assert "waitForEvent never#1 timed out" in inst["timeline"]
+
+
+def check_sdk_retry(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete"
+    assert inst["output"] == {"succeeded_on": 3}
+    attempts = [(e["step"], e["attempt"], e["pythonType"]) for e in inst["attemptErrors"]]
+    assert attempts[:2] == [("flaky", 1, "ValueError"), ("flaky", 2, "ValueError")]
+    fatal = [e for e in inst["attemptErrors"] if e["step"] == "fatal"]
+    # workflows.js turns the Python NonRetryableError into a JS error the engine honours.
+    assert fatal == [
+        {
+            "step": "fatal",
+            "count": 1,
+            "attempt": 1,
+            "error": "NonRetryableError",
+            "message": "card declined",
+            "pythonType": None,
+        }
+    ]
+    assert "do fatal#1 failed (non-retryable)" in inst["timeline"]
+    assert observed(r, "fatal") == [["workers.workflows.NonRetryableError", "card declined"]]
+    assert [e["attempt"] for e in inst["attemptErrors"] if e["step"] == "exhausted"] == [1, 2]
+    assert observed(r, "exhausted") == [["builtins.ValueError", "ValueError: always"]]
+    assert observed(r, "timeout")[0][0] == "pyodide.ffi.JsException"
+    # Virtual time: 2 x 1 s (flaky) + 10 s (exhausted) + 5 s spent by the slow step.
+    assert r["virtualMs"] == 17_000
+
+
+def check_sdk_body_nonretryable(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "errored"
+    assert error_type(inst) == "NonRetryableError"
+    assert inst["error"]["message"].rstrip().endswith(
+        "workers.workflows.NonRetryableError: rejected by the body"
+    )
+
+
+def check_sdk_fanout(r: Result, mode: str) -> None:
+    parent = r["instances"]["parent-1"]
+    assert parent["status"] == "complete", parent["error"]
+    assert parent["output"] == {"total": 18, "children": ["parent-1-a", "parent-1-b", "parent-1-c"]}
+    for child, value in (("parent-1-a", 4), ("parent-1-b", 6), ("parent-1-c", 8)):
+        assert r["instances"][child]["status"] == "complete"
+        assert r["instances"][child]["output"] == value
+    assert observed(r, "binding")[0] == ["workers.rpc._WorkflowBindingWrapper"]
+    assert observed(r, "child") == [
+        ["workers.rpc._WorkflowInstanceWrapper", "parent-1-a", "workers.rpc.JsDict", {"status": "queued"}]
+    ]
+    assert observed(r, "statuses") == [[["complete", "complete", "complete"]]]
+
+
+CHECKS: dict[str, Callable[[Result, str], None]] = {
+    "sdk.steps": check_sdk_steps,
+    "sdk.modes": check_sdk_modes,
+    "sdk.sleep": check_sdk_sleep,
+    "sdk.sleep.cancel": check_sdk_sleep_cancel,
+    "sdk.wait": check_sdk_wait,
+    "sdk.retry": check_sdk_retry,
+    "sdk.body-nonretryable": check_sdk_body_nonretryable,
+    "sdk.fanout": check_sdk_fanout,
+}
+
+
+def test_harness_runs_the_pinned_platform(report: dict[str, Any]) -> None:
+    assert report["pyodide"] == "0.28.2"
+    assert report["sdk"] == "1.9.5"
+    for mode in MODES:
+        # The SDK's own JS module was loaded through the runtime's import hook.
+        assert report["modes"][mode]["sdkJsModules"] == ["python_modules/workers/workflows.js"]
+
+
+def test_every_scenario_has_a_check(report: dict[str, Any]) -> None:
+    assert sorted(report["scenarios"]) == sorted(CHECKS)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_scenario(report: dict[str, Any], name: str, mode: str) -> None:
+    result = report["scenarios"][name][mode]
+    if "skipped" in result:
+        pytest.skip(result["skipped"])
+    CHECKS[name](scenario(report, name, mode), mode)
