@@ -23,6 +23,7 @@ __all__ = ["main"]
 #: command name -> (module under lunora_codegen.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile the wrangler config."),
+    "studio": ("studio", "studio", "Serve a local web panel to start, watch and drive workflows."),
 }
 
 
