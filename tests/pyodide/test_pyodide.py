@@ -230,8 +230,10 @@ def check_sdk_body_nonretryable(r: Result, mode: str) -> None:
     inst = only_instance(r)
     assert inst["status"] == "errored"
     assert error_type(inst) == "NonRetryableError"
-    assert inst["error"]["message"].rstrip().endswith(
-        "workers.workflows.NonRetryableError: rejected by the body"
+    assert (
+        inst["error"]["message"]
+        .rstrip()
+        .endswith("workers.workflows.NonRetryableError: rejected by the body")
     )
 
 
@@ -244,7 +246,12 @@ def check_sdk_fanout(r: Result, mode: str) -> None:
         assert r["instances"][child]["output"] == value
     assert observed(r, "binding")[0] == ["workers.rpc._WorkflowBindingWrapper"]
     assert observed(r, "child") == [
-        ["workers.rpc._WorkflowInstanceWrapper", "parent-1-a", "workers.rpc.JsDict", {"status": "queued"}]
+        [
+            "workers.rpc._WorkflowInstanceWrapper",
+            "parent-1-a",
+            "workers.rpc.JsDict",
+            {"status": "queued"},
+        ]
     ]
     assert observed(r, "statuses") == [[["complete", "complete", "complete"]]]
 
