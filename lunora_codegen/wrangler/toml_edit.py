@@ -1,0 +1,156 @@
+"""Carry out section plans on a ``wrangler.toml`` through tomlkit.
+
+tomlkit keeps comments, whitespace and key order of everything it is not asked to change, so
+editing the parsed document in place (set a value in a ``[[workflows]]`` table, append a
+table, delete one) leaves the rest of the file byte-for-byte. (wrangler's own
+``experimental_patchConfig`` refuses TOML that contains a comment; this does not.)
+
+Two tomlkit habits are corrected here: an appended table is not followed by a blank line
+(we add one, as the reference notes recommend), and new lines use ``\\n`` even in a CRLF file
+(we convert them when the file used CRLF throughout).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import tomlkit
+from tomlkit.container import Container
+from tomlkit.exceptions import ParseError
+from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.toml_document import TOMLDocument
+
+from lunora_codegen.wrangler.plan import FIELDS, SectionPlan
+
+__all__ = ["TomlConfig", "TomlEditError"]
+
+
+class TomlEditError(ValueError):
+    """A section has a shape lunora does not edit (``line``/``column`` say where)."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class TomlConfig:
+    """A parsed ``wrangler.toml``: plain ``data`` for planning, positions, and the rewrite."""
+
+    def __init__(self, text: str) -> None:
+        """Parse ``text``; raises :class:`TomlEditError` with tomlkit's line and column."""
+        self.text = text
+        try:
+            document = tomlkit.parse(text)
+        except ParseError as error:
+            message = re.sub(r" at line \d+ col \d+$", "", str(error))
+            raise TomlEditError(message, error.line, error.col + 1) from error
+        self.data: dict[str, Any] = document.unwrap()
+        self._lines = text.splitlines()
+
+    def _header(self, env: str | None) -> re.Pattern[str]:
+        prefix = "" if env is None else rf"env\s*\.\s*[\"']?{re.escape(env)}[\"']?\s*\.\s*"
+        return re.compile(rf"^\s*\[\[\s*{prefix}workflows\s*\]\]")
+
+    def locate(self, env: str | None, index: int | None, key: str | None) -> tuple[int, int]:
+        """Best-effort ``(line, column)`` of ``[[workflows]]`` number ``index`` (and its ``key``).
+
+        tomlkit keeps no positions, so this matches header lines; a header spelled inside a
+        multi-line string could mislead it, which only makes a message point at the wrong line.
+        """
+        headers = [i for i, line in enumerate(self._lines) if self._header(env).match(line)]
+        if not headers:
+            key_re = re.compile(r"^\s*workflows\s*=")
+            for i, line in enumerate(self._lines):
+                if key_re.match(line):
+                    return i + 1, line.index("workflows") + 1
+            return 1, 1
+        at = headers[min(index or 0, len(headers) - 1)]
+        if key is not None:
+            key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+            for i in range(at + 1, len(self._lines)):
+                line = self._lines[i]
+                if line.lstrip().startswith("["):
+                    break
+                if key_re.match(line):
+                    after = line.index("=") + 1
+                    return i + 1, after + len(line[after:]) - len(line[after:].lstrip()) + 1
+        return at + 1, self._lines[at].index("[") + 1
+
+    def locate_key(self, key: str) -> tuple[int, int]:
+        """``(line, column)`` of a top-level ``key = ...`` (before the first table), else 1:1."""
+        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for i, line in enumerate(self._lines):
+            if line.lstrip().startswith("["):
+                break
+            if key_re.match(line):
+                return i + 1, len(line) - len(line.lstrip()) + 1
+        return 1, 1
+
+    def render(self, plans: Sequence[SectionPlan]) -> str:
+        """The file's text after ``plans`` (a fresh parse is edited; ``self`` is unchanged)."""
+        document = tomlkit.parse(self.text)
+        appended = False
+        for plan in plans:
+            if plan.is_noop:
+                continue
+            holder = _holder(document, plan.env)
+            current = holder.get("workflows")
+            if current is None:
+                aot = tomlkit.aot()
+                for entry in plan.appends:
+                    aot.append(_table(entry))
+                holder.append("workflows", aot)
+                appended = True
+            elif isinstance(current, AoT):
+                for index, fields in plan.updates.items():
+                    for key, value in fields.items():
+                        current[index][key] = value
+                for index in sorted(plan.removals, reverse=True):
+                    del current[index]
+                for entry in plan.appends:
+                    current.append(_table(entry))
+                    appended = True
+            elif isinstance(current, Array):
+                for index, fields in plan.updates.items():
+                    for key, value in fields.items():
+                        current[index][key] = value
+                for index in sorted(plan.removals, reverse=True):
+                    del current[index]
+                for entry in plan.appends:
+                    inline = tomlkit.inline_table()
+                    inline.update({k: entry[k] for k in FIELDS})
+                    current.append(inline)
+            else:  # pragma: no cover - planning reported it already
+                raise TomlEditError(f"{plan.label} must be an array of tables")
+        text = tomlkit.dumps(document)
+        if appended and text.endswith("\n\n") and not self.text.endswith("\n\n"):
+            text = text[:-1]
+        if "\r\n" in self.text and "\n" not in self.text.replace("\r\n", ""):
+            text = re.sub(r"(?<!\r)\n", "\r\n", text)
+        return text
+
+
+def _holder(document: TOMLDocument, env: str | None) -> TOMLDocument | Table:
+    if env is None:
+        return document
+    section = document["env"][env]
+    if isinstance(section, InlineTable) or isinstance(document["env"], InlineTable):
+        raise TomlEditError(
+            f"env.{env} is an inline table; lunora only edits [env.{env}] tables"
+            f" (write [[env.{env}.workflows]] entries, or turn it into a [env.{env}] table)"
+        )
+    if not isinstance(section, Table | Container):
+        raise TomlEditError(f"env.{env} must be a table")
+    return section  # type: ignore[return-value]
+
+
+def _table(entry: dict[str, str]) -> Table:
+    table = tomlkit.table()
+    for key in FIELDS:
+        table[key] = entry[key]
+    # tomlkit writes the next table straight under this one; keep the file's blank line.
+    table.add(tomlkit.nl())
+    return table
