@@ -1,0 +1,131 @@
+"""Which files ``lunora dev`` watches, and a content snapshot of them.
+
+Watched: ``*.py`` under the user's package (not ``_generated/``, tests or caches), the wrangler
+config, and the project's ``pyproject.toml``. Everything else (``.venv``, ``node_modules``,
+``.wrangler``, the worker entry, editors' temp files) is ignored.
+
+Directories are watched *non-recursively*, one by one: a recursive watch of the project root
+would put an inotify watch on every folder of ``node_modules`` and ``.venv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from lunora_codegen.project import CONFIG_NAMES, Project
+
+__all__ = [
+    "EXCLUDED_DIRS",
+    "InputFilter",
+    "Snapshot",
+    "digest",
+    "input_files",
+    "snapshot",
+    "watch_dirs",
+]
+
+#: Folder names never looked into, wherever they appear under the package.
+EXCLUDED_DIRS = frozenset(
+    {
+        "_generated",
+        "__pycache__",
+        "tests",
+        "test",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".wrangler",
+        ".git",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
+
+#: path -> sha256 of its bytes (``None``: the file is missing or unreadable).
+Snapshot = dict[Path, str | None]
+
+
+def _is_test_module(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+class InputFilter:
+    """A ``watchfiles`` filter: True for changes that can affect ``lunora codegen``'s output."""
+
+    def __init__(self, project: Project) -> None:
+        self.root = project.root.resolve()
+        self.package = project.package_dir.resolve()
+        configs = {self.root / name for name in CONFIG_NAMES}
+        if project.config_path is not None:
+            configs.add(project.config_path.resolve())
+        self.singles = frozenset({*configs, self.root / "pyproject.toml"})
+
+    def is_package_dir(self, path: Path) -> bool:
+        """True for the package folder and its non-excluded subfolders."""
+        try:
+            relative = path.relative_to(self.package)
+        except ValueError:
+            return False
+        return not any(part in EXCLUDED_DIRS or part.startswith(".") for part in relative.parts)
+
+    def accepts(self, path: Path) -> bool:
+        """True for an input file (it need not exist: deletions count too)."""
+        if path in self.singles:
+            return True
+        if path.suffix != ".py" or _is_test_module(path.name) or path.name.startswith("."):
+            return False
+        return self.is_package_dir(path.parent)
+
+    def __call__(self, change: object, raw_path: str) -> bool:
+        path = Path(raw_path)
+        # A new sub-package must be seen, so that the watcher can start watching it.
+        return self.accepts(path) or (self.is_package_dir(path) and path != self.package)
+
+
+def watch_dirs(project: Project) -> list[Path]:
+    """Every folder to watch (non-recursively): the root, the config's folder, the package tree."""
+    rules = InputFilter(project)
+    dirs = {rules.root, *(p.parent for p in rules.singles)}
+    if rules.package.is_dir():
+        for folder, subdirs, _files in os.walk(rules.package):
+            subdirs[:] = sorted(
+                d for d in subdirs if d not in EXCLUDED_DIRS and not d.startswith(".")
+            )
+            dirs.add(Path(folder))
+    return sorted(d for d in dirs if d.is_dir())
+
+
+def input_files(project: Project) -> Iterator[Path]:
+    """Every existing input file, in a stable order."""
+    rules = InputFilter(project)
+    for single in sorted(rules.singles):
+        if single.is_file():
+            yield single
+    for folder in watch_dirs(project):
+        if not rules.is_package_dir(folder):
+            continue
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            path = Path(entry.path)
+            if entry.is_file() and rules.accepts(path):
+                yield path
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def snapshot(project: Project) -> Snapshot:
+    """The content hash of every input file (missing files are absent)."""
+    return {path: _digest(path) for path in input_files(project)}
+
+
+def digest(path: Path) -> str | None:
+    """The content hash of one file, ``None`` when it is missing or unreadable."""
+    return _digest(path)

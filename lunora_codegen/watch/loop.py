@@ -1,0 +1,220 @@
+"""The ``lunora dev`` loop: run codegen, then again after every change that matters.
+
+Shape (see the codegen reference, §5.2):
+
+- One run per debounced batch of file events (``watchfiles``, 50 ms quiet ``step``).
+- Only changes whose *content* differs from what the last run saw count. That drops our own
+  writes (the reconciler's edit of ``wrangler.jsonc``; ``_generated/`` is filtered anyway),
+  editors that touch without changing, and duplicate events.
+- A long-lived :class:`~lunora_codegen.extract.ParseCache` means a run re-parses only the
+  files that changed.
+- A user error (syntax error, bad declaration) prints ``path:line:col`` diagnostics and leaves
+  the last good ``_generated/`` in place (the pipeline writes nothing on an error); a bug in
+  lunora prints a traceback. Neither ends the loop.
+- When an input changed *while* a run was in progress, the run is repeated at once, so the
+  output always matches the files on disk when the loop goes idle.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+
+from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
+from lunora_codegen.extract import ParseCache
+from lunora_codegen.pipeline import run
+from lunora_codegen.project import Project, load_project
+from lunora_codegen.watch.inputs import InputFilter, Snapshot, digest, snapshot, watch_dirs
+
+__all__ = ["Console", "DevLoop", "RunOutcome"]
+
+#: How often a run may repeat because its inputs changed under it before it waits for events.
+_MAX_RERUNS = 5
+
+
+class Console:
+    """Where the loop prints: one method for progress, one for problems."""
+
+    def info(self, message: str) -> None:
+        """A progress line (stdout)."""
+        print(message, flush=True)
+
+    def error(self, message: str) -> None:
+        """A problem (stderr)."""
+        print(message, file=sys.stderr, flush=True)
+
+
+def _mark(good: bool) -> str:
+    symbol = "✔" if good else "✖"
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        symbol.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return "ok:" if good else "error:"
+    return symbol
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one codegen run did."""
+
+    ok: bool
+    #: files the run wrote or removed (generated modules, the wrangler config)
+    written: tuple[Path, ...]
+    #: the inputs whose change triggered the run (empty for the first run)
+    changed: tuple[Path, ...]
+    elapsed_ms: float
+
+
+class DevLoop:
+    """Codegen on a project, re-run on every relevant change until ``stop_event`` is set."""
+
+    def __init__(
+        self,
+        start: Path,
+        *,
+        console: Console | None = None,
+        step_ms: int = 50,
+        debounce_ms: int = 1600,
+    ) -> None:
+        self.start = start
+        self.project: Project = load_project(start)
+        self.console = console if console is not None else Console()
+        self.step_ms = step_ms
+        self.debounce_ms = debounce_ms
+        self.cache = ParseCache()
+        #: what the inputs held when the last run finished (path -> sha256)
+        self.baseline: Snapshot = {}
+        #: every outcome so far, oldest first (tests and benchmarks read it)
+        self.outcomes: list[RunOutcome] = []
+        self._lock = threading.Lock()
+
+    # -- one run ---------------------------------------------------------------------------
+
+    def _reload_project(self, changed: Sequence[Path]) -> None:
+        rules = InputFilter(self.project)
+        if not any(path in rules.singles for path in changed):
+            return
+        try:
+            self.project = load_project(self.start)
+        except LunoraToolError as error:
+            self.console.error(f"lunora: {error}; keeping the previous project settings")
+
+    def _codegen(self) -> tuple[bool, tuple[Path, ...]]:
+        try:
+            result = run(self.project, cache=self.cache)
+        except UserCodeError as error:
+            for diagnostic in error.diagnostics:
+                self.console.error(diagnostic.format())
+            return False, ()
+        except LunoraToolError as error:
+            self.console.error(f"lunora: {error}")
+            return False, ()
+        except Exception:  # a bug in lunora must not end the user's dev session
+            self.console.error(traceback.format_exc().rstrip())
+            self.console.error("lunora: internal error in codegen; still watching")
+            return False, ()
+        for warning in result.warnings:
+            self.console.error(f"warning: {warning}")
+        return True, tuple(change.path.resolve() for change in result.changes)
+
+    def regenerate(self, changed: Sequence[Path] = ()) -> RunOutcome:
+        """Run codegen now (again if an input changes during the run) and print one summary."""
+        with self._lock:
+            started = time.perf_counter()
+            self._reload_project(changed)
+            written: list[Path] = []
+            ok = False
+            for _attempt in range(_MAX_RERUNS):
+                before = snapshot(self.project)
+                ok, wrote = self._codegen()
+                written.extend(path for path in wrote if path not in written)
+                after = snapshot(self.project)
+                self.baseline = after
+                moved = {
+                    path
+                    for path in before.keys() | after.keys()
+                    if before.get(path) != after.get(path) and path not in wrote
+                }
+                if not moved:
+                    break
+                self._reload_project(sorted(moved))
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            outcome = RunOutcome(ok, tuple(written), tuple(changed), elapsed_ms)
+            self.outcomes.append(outcome)
+            self._report(outcome)
+            return outcome
+
+    def _report(self, outcome: RunOutcome) -> None:
+        root = self.project.root
+        reason = ""
+        if outcome.changed:
+            names = [display_path(path, root) for path in outcome.changed]
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            reason = f" ({shown} changed)"
+        took = f"{outcome.elapsed_ms:.0f} ms"
+        if not outcome.ok:
+            self.console.error(
+                f"{_mark(False)} codegen failed in {took}{reason}; the last good "
+                f"{display_path(self.project.generated_dir, root)}/ is unchanged. "
+                "Fix and save to retry."
+            )
+        elif outcome.written:
+            count = len(outcome.written)
+            noun = "file" if count == 1 else "files"
+            self.console.info(f"{_mark(True)} regenerated {count} {noun} in {took}{reason}")
+        else:
+            self.console.info(f"{_mark(True)} up to date in {took}{reason}")
+
+    # -- watching --------------------------------------------------------------------------
+
+    def pending(self, paths: Sequence[Path]) -> list[Path]:
+        """The inputs among ``paths`` whose content differs from what the last run saw."""
+        rules = InputFilter(self.project)
+        return [p for p in paths if rules.accepts(p) and digest(p) != self.baseline.get(p)]
+
+    def watch(
+        self, stop_event: threading.Event, on_ready: Callable[[], None] | None = None
+    ) -> None:
+        """Watch and regenerate until ``stop_event`` is set. Does not run codegen first.
+
+        ``on_ready`` is called once the file watches are in place (tests wait for it).
+        """
+        ready = on_ready
+        while not stop_event.is_set():
+            dirs = watch_dirs(self.project)
+            rewatch = False
+            for changes in watchfiles.watch(
+                *dirs,
+                watch_filter=InputFilter(self.project),
+                step=self.step_ms,
+                debounce=self.debounce_ms,
+                stop_event=stop_event,
+                raise_interrupt=False,
+                recursive=False,
+                # Wake up now and then even without events: the first wake-up tells us the
+                # watches are installed.
+                rust_timeout=200,
+                yield_on_timeout=True,
+            ):
+                if ready is not None:
+                    ready()
+                    ready = None
+                if not changes:
+                    continue
+                paths = sorted({Path(raw) for _change, raw in changes})
+                todo = self.pending(paths)
+                if todo:
+                    self.regenerate(todo)
+                if watch_dirs(self.project) != dirs:
+                    rewatch = True  # a sub-package appeared or went, or the package moved
+                    break
+            if not rewatch:
+                return
