@@ -23,6 +23,8 @@ __all__ = ["main"]
 #: command name -> (module under lunora_codegen.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile the wrangler config."),
+    "dev": ("dev", "dev", "Regenerate on every save and run the dev server alongside."),
+    "generate": ("generate", "generate", "Scaffold a workflow or a step into your lunora package."),
     "studio": ("studio", "studio", "Serve a local web panel to start, watch and drive workflows."),
 }
 
