@@ -75,8 +75,9 @@ class Reply:
     method: str
     url: str
     status: int
-    headers: Mapping[str, str]
-    content: bytes
+    headers: Mapping[str, str] = field(repr=False)
+    # The raw body could echo the token back; only ``text`` (scrubbed) is ever shown.
+    content: bytes = field(repr=False)
     token: ApiToken | None = field(default=None, repr=False)
 
     @property
