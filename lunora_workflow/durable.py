@@ -27,6 +27,14 @@ def check_step_name(name: object, *, api: str) -> str:
     """``name`` if it may label a user step; raises otherwise (``api`` names the caller)."""
     if not isinstance(name, str) or not name:
         raise ReservedStepNameError(f"{api}: step name must be a non-empty string, got {name!r}")
+    if name == "ctx":
+        # The SDK's implicit mode resolves a callback parameter against declared step names
+        # *before* treating it as the step context, so a step named "ctx" would make every
+        # later step (itself included) depend on it: infinite recursion inside the SDK.
+        raise ReservedStepNameError(
+            f'{api}: step name "ctx" cannot be used — the SDK would treat every step\'s ctx '
+            "parameter as a dependency on it; pick another name"
+        )
     if name.startswith(naming.RESERVED_STEP_PREFIX):
         raise ReservedStepNameError(
             f'{api}: step name "{name}" is reserved — the "{naming.RESERVED_STEP_PREFIX}" '

@@ -66,7 +66,7 @@ def normalize_duration(value: object, *, what: str) -> str | int:
     """
     problem = duration_problem(value)
     if problem is not None:
-        raise InvalidConfigError(f"{what}: {problem}")
+        raise InvalidConfigError(f"{what} {problem}")
     if isinstance(value, str):
         return value
     if isinstance(value, datetime.timedelta):
