@@ -162,6 +162,12 @@ def _parse_pydantic(tp: Any, value: Any, path: str) -> Any:
 
 def _parse_dataclass(tp: Any, value: Any, path: str) -> Any:
     if isinstance(value, tp):
+        # Dataclasses do not check their fields; an instance is checked, then kept as it is.
+        hints = resolve_hints(tp)
+        for field in dataclasses.fields(tp):
+            parse_value(
+                hints.get(field.name, Any), getattr(value, field.name), _child(path, field.name)
+            )
         return value
     if not isinstance(value, Mapping):
         raise SchemaError(path, f"expected an object for {tp.__name__}, got {_type_name(value)}")

@@ -172,18 +172,22 @@ async def test_retries_config_is_sent_and_honoured(run: Runner) -> None:
     assert attempts == [1, 2, 3]
 
 
-async def test_config_reaches_the_sdk_in_its_dict_form(implicit: bool) -> None:
-    step = FakeStep(implicit=implicit)
-    from lunora_workflow.context import WorkflowContext as Ctx
+def _context(step: FakeStep) -> WorkflowContext[Any]:
+    """A context built directly on the double (no run_workflow), to inspect SDK calls."""
     from lunora_workflow.events import WorkflowEvent
     from lunora_workflow.handles import Workflows
     from lunora_workflow.log import Logger
 
-    ctx: Ctx[Any] = Ctx(
+    return WorkflowContext(
         export="x", params=None, event=WorkflowEvent("i", None, None, "x"), env={},
         sdk_step=step, log=Logger.for_workflow("x", sink=lambda *_: None),
         workflows=Workflows({}, {}),
     )
+
+
+async def test_config_reaches_the_sdk_in_its_dict_form(implicit: bool) -> None:
+    step = FakeStep(implicit=implicit)
+    ctx = _context(step)
     await ctx.step.do("a", lambda: 1, retries={"limit": 3, "delay": "10 seconds",
                                                 "backoff": "exponential"}, timeout=30_000)
     await ctx.step.do("b", lambda: 1)
