@@ -20,6 +20,13 @@ import { SCENARIOS } from "./scenarios.mjs";
 // Workers run in UTC; naive datetimes from python_from_rpc depend on the local zone.
 process.env.TZ = "UTC";
 
+// Python's ctx.log goes to the JS console inside a Worker; keep stdout for the JSON report and
+// collect console output per scenario instead.
+const consoleLines = [];
+for (const level of ["log", "info", "debug", "warn", "error"]) {
+  console[level] = (...args) => consoleLines.push(`${level}: ${args.map(String).join(" ")}`);
+}
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MODES = { implicit: true, legacy: false };
 
@@ -53,11 +60,25 @@ function jsonSafe(value) {
   return value;
 }
 
+// The classes workerd would expose as Workflow entrypoints of the main module: exported names
+// (`__all__`, else public names) bound to strict subclasses of the SDK's WorkflowEntrypoint.
+function entrypointClasses(py, moduleName) {
+  return JSON.parse(
+    py.runPython(`
+import importlib, inspect, json
+from workers import WorkflowEntrypoint as _WE
+_mod = importlib.import_module(${JSON.stringify(moduleName)})
+_names = getattr(_mod, "__all__", None) or [n for n in dir(_mod) if not n.startswith("_")]
+json.dumps(sorted(n for n in _names if inspect.isclass(getattr(_mod, n)) and issubclass(getattr(_mod, n), _WE) and getattr(_mod, n) is not _WE))`),
+  );
+}
+
 async function runScenario(env, scenario, modeName) {
   const { py } = env;
   const started = performance.now();
   if (scenario.modes && !scenario.modes.includes(modeName)) return { skipped: `not run in ${modeName} mode` };
   const result = { mode: modeName };
+  const firstLine = consoleLines.length;
   try {
     if (scenario.setup) py.runPython(scenario.setup);
     const mod = py.pyimport(scenario.module);
@@ -79,7 +100,16 @@ async function runScenario(env, scenario, modeName) {
       ...(scenario.vars ?? {}),
     };
     let workflows = scenario.workflows;
-    if (typeof workflows === "function") workflows = workflows(py, mod);
+    if (scenario.specsModule) {
+      // The bindings wrangler would create from the generated SPECS (name, binding, class).
+      workflows = JSON.parse(
+        py.runPython(`
+import importlib, json
+_specs = importlib.import_module(${JSON.stringify(scenario.specsModule)}).SPECS
+json.dumps([{"name": s.name, "binding": s.binding, "className": s.class_name} for s in _specs.values()])`),
+      );
+      result.entrypointClasses = entrypointClasses(py, scenario.module);
+    }
     for (const wf of workflows) engine.register(wf);
     env.cloudflareWorkers.env = engine.env();
     for (const s of scenario.start) engine.create(s.workflow, { id: s.id, params: s.params });
@@ -113,6 +143,7 @@ async function runScenario(env, scenario, modeName) {
     }
   }
   result.observed = observations(env);
+  result.console = consoleLines.slice(firstLine);
   result.ms = Math.round(performance.now() - started);
   return result;
 }

@@ -6,6 +6,32 @@
 
 const sdk = (className, name, binding) => ({ name, binding, className });
 const SDK_MODULE = "sdk_workflows";
+const RUNTIME_MODULE = "runtime_matrix";
+
+function example(id, workflow, params, events = []) {
+  const instanceId = `${workflow}-1`;
+  return {
+    id,
+    module: "entry",
+    specsModule: "lunora._generated.workflows",
+    vars: { SUPPORT_EMAIL: "support@example.com" },
+    start: [{ workflow, id: instanceId, params }],
+    events: events.map((e) => ({ id: instanceId, ...e })),
+  };
+}
+
+function runtime(id, className, name, { params = {}, onSuspend } = {}) {
+  const instanceId = `${name}-1`;
+  return [
+    {
+      id,
+      module: RUNTIME_MODULE,
+      onSuspend,
+      workflows: [{ name, binding: `WORKFLOW_${name.toUpperCase().replaceAll("-", "_")}`, className }],
+      start: [{ workflow: name, id: instanceId, params }],
+    },
+  ];
+}
 
 export const SCENARIOS = [
   {
@@ -61,4 +87,47 @@ export const SCENARIOS = [
     workflows: [sdk("SdkParent", "sdk-parent", "SDK_PARENT"), sdk("SdkChild", "sdk-child", "SDK_CHILD")],
     start: [{ workflow: "sdk-parent", id: "parent-1", params: {} }],
   },
+
+  // The runtime's feature matrix (lunora_workflow), through generated-style classes.
+  ...runtime("runtime.step-forms", "StepFormsWorkflow", "step-forms", { params: { who: "ada" } }),
+  ...runtime("runtime.retrying", "RetryingWorkflow", "retrying"),
+  ...runtime("runtime.sleeper", "SleeperWorkflow", "sleeper"),
+  {
+    ...runtime("runtime.waiter", "WaiterWorkflow", "waiter")[0],
+    events: [{ id: "waiter-1", type: "approval", payload: { ok: true }, at: 10 * 60_000 }],
+  },
+  ...runtime("runtime.typed-steps", "TypedStepsWorkflow", "typed-steps"),
+  ...runtime("runtime.saga", "SagaWorkflow", "saga", { params: { order: "o-9" } }),
+  ...runtime("runtime.saga.cancel", "SagaWorkflow", "saga", { params: { order: "o-9" }, onSuspend: "cancel" }),
+  ...runtime("runtime.body-fails", "BodyFailsWorkflow", "body-fails"),
+  {
+    id: "runtime.handles",
+    module: RUNTIME_MODULE,
+    workflows: [
+      { name: "parent", binding: "WORKFLOW_PARENT", className: "ParentWorkflow" },
+      { name: "child", binding: "WORKFLOW_CHILD", className: "ChildWorkflow" },
+    ],
+    start: [{ workflow: "parent", id: "parent-1", params: {} }],
+  },
+
+  // The example app (examples/chat-app/src): main module entry.py, bindings from the generated
+  // SPECS, as `lunora codegen` wires them into wrangler.jsonc.
+  example("example.welcome", "channel-welcome", { channel_id: "general", user_name: "ada" }),
+  example("example.order", "orders", { order_id: "o-1", sku: "sku-7", quantity: 2, amount_cents: 1250 }),
+  example("example.order.rollback", "orders", { order_id: "o-2", sku: "sku-7", quantity: 1, amount_cents: 0 }),
+  example("example.approval.approved", "expense-approval", { request_id: "x-1", amount_cents: 9900 }, [
+    { type: "approval", payload: { approved: true }, at: 3_600_000 },
+  ]),
+  example("example.approval.rejected", "expense-approval", { request_id: "x-2", amount_cents: 100 }, [
+    { type: "approval", payload: { approved: false }, at: 60_000 },
+  ]),
+  example("example.approval.no-answer", "expense-approval", { request_id: "x-3", amount_cents: 100 }),
+
+  // A deliberately broken runtime must fail here: run_durable swapped for a variant that calls
+  // step.do the way one mode (or both) rejects.
+  ...["unnamed", "non-ctx-parameter"].map((variant) => ({
+    ...runtime(`broken.${variant}`, "StepFormsWorkflow", "step-forms", { params: { who: "ada" } })[0],
+    setup: `import broken_runtime\nbroken_runtime.install(${JSON.stringify(variant)})`,
+    teardown: "import broken_runtime\nbroken_runtime.uninstall()",
+  })),
 ];
