@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("dev", "dev", "Regenerate on every save and run the dev server alongside."),
     "generate": ("generate", "generate", "Scaffold a workflow or a step into your lunora package."),
     "studio": ("studio", "studio", "Serve a local web panel to start, watch and drive workflows."),
+    "workflows": ("workflows", "workflows", "Inspect and operate instances (Workflows REST API)."),
 }
 
 
