@@ -113,6 +113,30 @@ def resolve_server_command(
     return ["npx", "wrangler", "dev", *extra_args]
 
 
+def _live_group_member(pgid: int) -> bool:
+    """Whether group ``pgid`` has a member that is not a zombie.
+
+    An orphaned member that already died stays a zombie until init reaps it, and some
+    container inits never do; ``killpg(pgid, 0)`` still succeeds for those. Linux's ``/proc``
+    tells the two apart; elsewhere every member counts as alive.
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
+
+
 class DevServer:
     """A child process in its own process group, stopped with its whole group."""
 
@@ -170,7 +194,11 @@ class DevServer:
         return True
 
     def _group_alive(self) -> bool:
-        return self._signal_group(0)
+        """True while a live (non-zombie) process remains in the child's group."""
+        if not self._signal_group(0):
+            return False
+        assert self._process is not None
+        return _live_group_member(self._process.pid)
 
     def stop(self, timeout: float = 5.0) -> int | None:
         """Terminate the child's group, wait up to ``timeout`` s, then kill what is left.

@@ -1,0 +1,139 @@
+"""``lunora dev``'s loop, driven through a real watchfiles watcher on a temp project."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from lunora_codegen.project import load_project
+from lunora_codegen.watch.inputs import InputFilter, watch_dirs
+
+from .conftest import generated, make_project, running_loop, save, wait_for, workflow_source
+
+
+def test_a_save_regenerates(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    with running_loop(root) as (loop, console):
+        assert "class FirstWorkflow" in generated(root)
+        save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+        wait_for(lambda: "class SecondWorkflow" in generated(root), what="SecondWorkflow")
+        wait_for(lambda: len(loop.outcomes) == 2, what="the summary of the second run")
+    outcome = loop.outcomes[-1]
+    assert outcome.ok
+    assert outcome.changed == ((root / "src/lunora/workflows.py").resolve(),)
+    assert (root / "src/lunora/_generated/workflows.py").resolve() in outcome.written
+    assert "regenerated 1 file in " in console.lines[-1]
+    assert console.lines[-1].endswith("(src/lunora/workflows.py changed)")
+
+
+def test_a_broken_save_reports_and_the_next_good_save_recovers(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    with running_loop(root) as (loop, console):
+        good = generated(root)
+        assert "class FirstWorkflow" in good
+        broken = workflow_source("first") + "\n\ndef oops(:\n    pass\n"
+        save(root / "src/lunora/workflows.py", broken)
+        wait_for(lambda: len(loop.outcomes) == 2, what="the failed run")
+        assert not loop.outcomes[-1].ok
+        # The error names the file, line and column, and the last good output stays.
+        assert "src/lunora/workflows.py:9:10: error: syntax error" in console.text()
+        assert "codegen failed" in console.text()
+        assert generated(root) == good
+
+        save(root / "src/lunora/workflows.py", workflow_source("first", "third"))
+        wait_for(lambda: "class ThirdWorkflow" in generated(root), what="recovery")
+        wait_for(lambda: len(loop.outcomes) == 3, what="the recovering run")
+        assert loop.outcomes[-1].ok
+
+
+def test_a_burst_of_saves_ends_in_the_final_state(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    with running_loop(root) as (loop, _console):
+        runs_before = len(loop.outcomes)
+        # 50 saves within ~100 ms, each declaring a different last workflow.
+        for index in range(50):
+            save(root / "src/lunora/workflows.py", workflow_source("first", f"burst_{index}"))
+            time.sleep(0.002)
+        wait_for(lambda: "class Burst49Workflow" in generated(root), what="the final save")
+        # Give a straggling batch time to show up, then check nothing else happened.
+        time.sleep(0.3)
+        final = generated(root)
+        runs = len(loop.outcomes) - runs_before
+    assert "class Burst49Workflow" in final
+    assert "class Burst48Workflow" not in final
+    assert all(outcome.ok for outcome in loop.outcomes)
+    assert 1 <= runs <= 3, f"debouncing should coalesce the burst, got {runs} runs"
+
+
+def test_own_writes_and_unchanged_saves_trigger_nothing(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    source = (root / "src/lunora/workflows.py").read_text(encoding="utf-8")
+    with running_loop(root) as (loop, _console):
+        save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+        wait_for(lambda: len(loop.outcomes) == 2, what="the regenerating run")
+        time.sleep(0.4)  # the run's own writes (and the config reconcile) have landed by now
+        assert len(loop.outcomes) == 2
+        # Saving identical bytes (an editor's ":w" without edits) does not regenerate.
+        save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+        (root / "src/lunora/workflows.py").touch()
+        time.sleep(0.4)
+        assert len(loop.outcomes) == 2
+        save(root / "src/lunora/workflows.py", source)
+        wait_for(lambda: "class SecondWorkflow" not in generated(root), what="the revert")
+
+
+def test_ignored_paths_do_not_trigger_runs(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    (root / "src/lunora/tests").mkdir()
+    (root / "node_modules").mkdir()
+    with running_loop(root) as (loop, _console):
+        save(root / "src/lunora/tests/test_flows.py", "x = 1\n")
+        save(root / "src/lunora/notes.txt", "hello\n")
+        save(root / "src/entry.py", '"""entry, edited"""\n')
+        save(root / "node_modules/thing.py", "x = 1\n")
+        save(root / "src/lunora/_generated/extra.py", "x = 1\n")
+        time.sleep(0.4)
+        assert len(loop.outcomes) == 1
+        # ...while a new module in a new sub-package is picked up.
+        (root / "src/lunora/more").mkdir()
+        time.sleep(0.3)  # the loop re-watches the new folder
+        save(root / "src/lunora/more/helpers.py", "y = 2\n")
+        wait_for(lambda: len(loop.outcomes) == 2, what="a run for the new sub-package module")
+
+
+def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    (root / "src/lunora/_generated").mkdir()
+    (root / "src/lunora/sub").mkdir()
+    (root / "src/lunora/__pycache__").mkdir()
+    project = load_project(root)
+    rules = InputFilter(project)
+    package = (root / "src/lunora").resolve()
+    accepted = {
+        package / "workflows.py",
+        package / "sub" / "models.py",
+        root.resolve() / "wrangler.jsonc",
+        root.resolve() / "wrangler.toml",
+        root.resolve() / "pyproject.toml",
+    }
+    rejected = {
+        package / "_generated" / "workflows.py",
+        package / "tests" / "flows.py",
+        package / "test_flows.py",
+        package / "conftest.py",
+        package / ".#workflows.py",
+        package / "notes.txt",
+        package / "workflows.py.swp",
+        root.resolve() / "src" / "entry.py",
+        root.resolve() / "node_modules" / "x.py",
+        root.resolve() / ".venv" / "lib" / "x.py",
+        root.resolve() / "sub" / "wrangler.jsonc",
+    }
+    assert all(rules.accepts(path) for path in accepted)
+    assert not any(rules.accepts(path) for path in rejected)
+    dirs = watch_dirs(project)
+    assert package in dirs
+    assert package / "sub" in dirs
+    assert root.resolve() in dirs
+    assert package / "_generated" not in dirs
+    assert package / "__pycache__" not in dirs
