@@ -338,6 +338,7 @@ class _UnresolvableError(Exception):
     """An annotation piece the generated module cannot spell; the whole type becomes Any."""
 
 
+_TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 _GENERATED_TYPING = frozenset({"TYPE_CHECKING", "Any", "Literal", "overload"})
 
 
@@ -364,6 +365,12 @@ class _TypeRenderer:
                 if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
                     raise _UnresolvableError
                 items.append(self.render(element.slice.value))
+            # Optional[X] / Union[A, B] are spelled X | None / A | B (what ruff's UP rules want)
+            legacy = self._typing_name(node.value)
+            if legacy == "Optional" and len(items) == 1:
+                return f"{items[0]} | None"
+            if legacy == "Union" and items:
+                return " | ".join(items)
             return f"{self.render(node.value)}[{', '.join(items)}]"
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             return f"{self.render(node.left)} | {self.render(node.right)}"
@@ -380,6 +387,19 @@ class _TypeRenderer:
             return "[" + ", ".join(self.render(e.value) for e in node.elements) + "]"
         raise _UnresolvableError
 
+    def _typing_name(self, node: cst.BaseExpression) -> str | None:
+        """``Optional`` for ``Optional`` / ``typing.Optional`` / ``t.Optional`` and the like."""
+        if isinstance(node, cst.Name):
+            spec = self._scope.imports.get(node.value)
+            if spec is not None and spec.module in _TYPING_MODULES and spec.name is not None:
+                return spec.name
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            spec = self._scope.imports.get(node.value.value)
+            if spec is not None and spec.name is None and spec.module in _TYPING_MODULES:
+                return node.attr.value
+        return None
+
     def _name(self, name: str, *, qualified: bool = False) -> str:
         scope = self._scope
         if name == "None":
@@ -388,7 +408,7 @@ class _TypeRenderer:
             return f"_workflows.{name}"
         spec = scope.imports.get(name)
         if spec is not None:
-            if spec.module in {"typing", "typing_extensions"} and spec.name in _GENERATED_TYPING:
+            if spec.module in _TYPING_MODULES and spec.name in _GENERATED_TYPING:
                 return spec.name  # already imported by the generated module
             self.imports.append(spec)
             return spec.local

@@ -248,6 +248,12 @@ def render(
         "header": HEADER,
         "package": model.package,
         "typing_imports": typing_imports,
+        "handles_import": _wrap_from(
+            "lunora_workflow.handles",
+            ["WorkflowHandle", "WorkflowSpec", "resolve_handle"],
+            "",
+            line_length,
+        ),
         "type_imports": type_imports,
         "workflows": [_view(w, line_length) for w in workflows],
     }
