@@ -681,16 +681,17 @@ class Instance:
         if state.status in wanted:
             return
         detail = ""
-        if state.error is not None:
-            detail = f": {state.error.name}: {state.error.message}"
-        elif state.status == "waiting":
+        if state.status == "waiting":
             waits = [r for r in state.pending_waits if r.status == "pending"]
             if waits:
                 detail = " for event(s) " + ", ".join(repr(r.event_type) for r in waits)
-        raise InstanceStatusError(
+        message = (
             f"instance {self.id!r} is {state.status}{detail}, expected "
             f"{' or '.join(sorted(wanted))} (virtual time {self._engine.now.isoformat()})"
         )
+        if state.error is not None:
+            message += f"\n{state.error.name}: {state.error.message}"
+        raise InstanceStatusError(message)
 
     async def send_event(self, type: str, payload: Any = None) -> None:
         """Deliver an event (buffered until the instance waits for it)."""

@@ -1,0 +1,163 @@
+"""The non-determinism check: replays must call the same steps in the same order."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+import pytest
+
+from lunora_workflow.testing import InstanceStatusError, NonDeterminismError, WorkflowTestEnv
+
+
+class Entry:
+    def __init__(self, ctx: Any, env: Any) -> None:
+        self.env = env
+
+
+async def test_a_step_name_that_changes_between_replays_fails_with_a_diff(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    ticket = itertools.count(1)
+
+    class Random(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            @step.do("load")
+            async def load() -> int:
+                return 1
+
+            number = next(ticket)  # state outside the workflow: differs on every replay
+            await load()
+            await step.sleep("wait", "1 minute")
+
+            @step.do(f"send-{number}")
+            async def send() -> None:
+                return None
+
+            await send()
+            await step.sleep("after", "1 minute")
+            return "ok"
+
+    workflow_env.register(Random, name="random")
+    instance = await workflow_env.create("random")
+    with pytest.raises(InstanceStatusError) as raised:
+        await instance.wait_for_status("complete")
+    error = instance.exception
+    assert isinstance(error, NonDeterminismError)
+    assert error.position == 2
+    assert error.expected == ("do", "send-2")
+    assert error.got == ("do", "send-3")
+    text = str(error)
+    assert "non-deterministic replay at step call #3" in text
+    assert "expected do('send-2'), got do('send-3')" in text
+    lines = text.splitlines()
+    assert any(
+        line.startswith("  >    3  do('send-2')") and "do('send-3')" in line for line in lines
+    )
+    assert any("1  do('load')" in line for line in lines)
+    assert "NonDeterminismError" in str(raised.value)
+
+
+async def test_a_reordered_branch_is_detected(workflow_env: WorkflowTestEnv) -> None:
+    flips = iter([True, False])
+
+    class Branchy(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            order = ["a", "b"] if next(flips, False) else ["b", "a"]
+            for name in order:
+
+                @step.do(name)
+                async def work() -> str:
+                    return name
+
+                await work()
+            await step.sleep("wait", "1 second")
+            return None
+
+    workflow_env.register(Branchy, name="branchy")
+    instance = await workflow_env.create("branchy")
+    await instance.wait_for_status("errored")
+    error = instance.exception
+    assert isinstance(error, NonDeterminismError)
+    assert (error.position, error.expected, error.got) == (0, ("do", "a"), ("do", "b"))
+
+
+async def test_a_replay_that_skips_recorded_steps_is_detected(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    first = iter([True])
+
+    class Shrinks(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            await step.sleep("wait", "1 second")
+            if next(first, False):
+                await step.sleep("only-the-first-time", "1 second")
+            return None
+
+    workflow_env.register(Shrinks, name="shrinks")
+    instance = await workflow_env.create("shrinks")
+    await instance.wait_for_status("errored")
+    error = instance.exception
+    assert isinstance(error, NonDeterminismError)
+    assert error.got is None
+    assert error.expected == ("sleep", "only-the-first-time")
+
+
+async def test_deterministic_concurrent_steps_pass(workflow_env: WorkflowTestEnv) -> None:
+    class Fan(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            async def branch(tag: str) -> str:
+                @step.do(f"{tag}-1")
+                async def one() -> str:
+                    return tag
+
+                await one()
+                await step.sleep(f"{tag}-nap", "1 minute" if tag == "a" else "2 minutes")
+
+                @step.do(f"{tag}-2")
+                async def two() -> str:
+                    return tag * 2
+
+                return str(await two())
+
+            return list(await asyncio.gather(branch("a"), branch("b")))
+
+    workflow_env.register(Fan, name="fan")
+    instance = await workflow_env.create("fan")
+    await instance.wait_for_status("complete")
+    assert instance.output == ["aa", "bb"]
+
+
+async def test_the_engine_failure_cannot_be_swallowed(workflow_env: WorkflowTestEnv) -> None:
+    names = iter(["first", "second"])
+
+    class Swallow(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            await step.sleep("wait", "1 second")
+            try:
+                await step.sleep(next(names), "1 second")
+            except Exception:
+                return "swallowed"
+            return "done"
+
+    workflow_env.register(Swallow, name="swallow")
+    instance = await workflow_env.create("swallow")
+    await instance.wait_for_status("errored")
+    assert isinstance(instance.exception, NonDeterminismError)
+
+
+async def test_catching_the_hibernation_is_reported(workflow_env: WorkflowTestEnv) -> None:
+    class Greedy(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            try:
+                await step.sleep("wait", "1 hour")
+            except BaseException:
+                return "caught the cancellation"
+            return "done"
+
+    workflow_env.register(Greedy, name="greedy")
+    instance = await workflow_env.create("greedy")
+    await instance.wait_for_status("errored")
+    assert instance.error is not None
+    assert "must not catch asyncio.CancelledError" in instance.error.message
