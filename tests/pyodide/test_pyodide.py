@@ -256,7 +256,303 @@ def check_sdk_fanout(r: Result, mode: str) -> None:
     assert observed(r, "statuses") == [[["complete", "complete", "complete"]]]
 
 
+# --- runtime level: lunora_workflow on the real SDK ------------------------------------------
+
+
+def check_runtime_step_forms(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {
+        "sync": {"v": 1},
+        "async": "async",
+        "with_ctx": {"name": "with-ctx", "count": 1, "attempt": 1},
+        "with_ctx_again": {"name": "with-ctx", "count": 2, "attempt": 1},
+        "async_with_ctx": 1,
+        "retries_object": "ok",
+        "timedelta_timeout": None,
+        "dataclass": {"left": "a", "right": 2},
+    }
+    configs = {(c["name"], c["count"]): c["config"] for c in inst["configs"]}
+    assert configs[("sync", 1)] is None
+    assert configs[("async-with-ctx", 1)] == {
+        "retries": {"limit": 2, "delay": "2 seconds", "backoff": "linear"},
+        "timeout": "1 minute",
+    }
+    assert configs[("retries-object", 1)] == {
+        "retries": {"limit": 1, "delay": 500, "backoff": "constant"}
+    }
+    assert configs[("timedelta-timeout", 1)] == {"timeout": 90_000}
+    assert observed(r, "step-ctx")[0] == [
+        "lunora_workflow.step_context.StepContext",
+        "with-ctx",
+        1,
+        1,
+        ["retries", "timeout"],
+    ]
+    # A step result read back inside the Worker is the SDK's JsDict (a dict subclass).
+    assert observed(r, "dataclass-result") == [["workers.rpc.JsDict"]]
+    assert observed(r, "params") == [["builtins.dict", {"who": "ada"}]]
+    assert observed(r, "event") == [["step-forms-1", "step-forms", "datetime.datetime"]]
+
+
+def check_runtime_retrying(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"succeeded_on": 3}
+    attempts = [(e["step"], e["attempt"], e["error"]) for e in inst["attemptErrors"]]
+    assert attempts == [
+        ("flaky", 1, "PythonError"),
+        ("flaky", 2, "PythonError"),
+        # The portable NonRetryableError reaches the engine as a non-retryable JS error.
+        ("declined", 1, "NonRetryableError"),
+        ("slow", 1, "WorkflowTimeoutError"),
+    ]
+    assert observed(r, "declined") == [["workers.workflows.NonRetryableError", "card declined"]]
+    assert observed(r, "slow") == [
+        ["pyodide.ffi.JsException", "WorkflowTimeoutError: Execution timed out after 1000ms"]
+    ]
+
+
+def check_runtime_sleeper(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == "after"
+    assert inst["runs"] == 6
+    timeline = inst["timeline"]
+    for entry in (
+        "sleep string#1 until +60000ms",
+        "sleep timedelta#1 until +90000ms",
+        "sleep millis#1 until +91500ms",
+        "sleepUntil until-datetime#1 until +3600000ms",
+        "sleepUntil until-epoch#1 until +7200000ms",
+    ):
+        assert entry in timeline
+    assert timeline.count("do before#1 cached") == 5
+    assert timeline.count("do after#1 attempt 1 ok") == 1
+
+
+def check_runtime_waiter(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"payload": {"ok": True}, "timed_out": True}
+    assert observed(r, "event")[-1] == [
+        "lunora_workflow.events.ReceivedEvent",
+        "approval",
+        {"ok": True},
+        "datetime.datetime",
+    ]
+    assert observed(r, "timeout") == [
+        ["pyodide.ffi.JsException", "WorkflowTimeoutError: Execution timed out after 300000ms"]
+    ]
+
+
+def check_runtime_typed_steps(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"receipt": "r-o1", "again": "r-o2"}
+    assert observed(r, "charged") == [["runtime_matrix.Charged", "r-o1", 250]]
+    assert observed(r, "from-dict") == [["runtime_matrix.Charged", "r-o2"]]
+    # Invalid args fail before any durable step starts (no "charge#3" in the timeline).
+    assert observed(r, "bad-args") == [["lunora_workflow.errors.StepArgsError"]]
+    assert not any("charge#3" in line for line in inst["timeline"])
+    # A bad return value fails the step once, non-retryably.
+    bad = [e for e in inst["attemptErrors"] if e["step"] == "bad_return"]
+    assert [(e["attempt"], e["error"]) for e in bad] == [(1, "NonRetryableError")]
+    assert observed(r, "bad-return") == [["workers.workflows.NonRetryableError"]]
+
+
+def check_runtime_saga(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "errored"
+    assert error_type(inst) == "NonRetryableError"
+    assert (
+        inst["error"]["message"]
+        .rstrip()
+        .endswith("workers.workflows.NonRetryableError: cannot ship o-9")
+    )
+    done = [line for line in inst["timeline"] if " attempt " in line or "failed (" in line]
+    assert done == [
+        "do reserve#1 attempt 1 ok",
+        "do pay#1 attempt 1 ok",
+        "do ship#1 attempt 1 failed NonRetryableError: cannot ship o-9",
+        "do ship#1 failed (non-retryable)",
+        "do lunora:rollback:pay#1 attempt 1 ok",
+        "do lunora:rollback:reserve#1 attempt 1 ok",
+    ]
+    error = "workers.workflows.NonRetryableError"
+    assert observed(r, "rollback") == [
+        ["pay", "o-9", "pay-o-9", error],
+        ["reserve", "o-9", "res-o-9", error],
+    ]
+    assert any("rolling back completed steps" in line for line in r["console"])
+
+
+def check_runtime_saga_cancel(r: Result, mode: str) -> None:
+    # The hibernating run is cancelled (CancelledError, a BaseException): no compensation.
+    check_runtime_saga(r, mode)
+    inst = only_instance(r)
+    assert inst["cancelOutcome"] == "CancelledError"
+    assert sum("rolling back" in line for line in r["console"]) == 1
+
+
+def check_runtime_body_fails(r: Result, mode: str) -> None:
+    inst = only_instance(r)
+    assert inst["status"] == "errored"
+    assert error_type(inst) == "NonRetryableError"
+    assert (
+        inst["error"]["message"]
+        .rstrip()
+        .endswith("workers.workflows.NonRetryableError: rejected by the body")
+    )
+
+
+def check_runtime_handles(r: Result, mode: str) -> None:
+    parent = r["instances"]["parent-1"]
+    assert parent["status"] == "complete", parent["error"]
+    assert parent["output"] == {"kid": "kid-1", "answer": 42, "child_status": "complete"}
+    kid = r["instances"]["kid-1"]
+    assert (kid["workflow"], kid["status"], kid["output"]) == ("child", "complete", 42)
+    assert observed(r, "child-status") == [
+        ["lunora_workflow.handles.InstanceStatus", "complete", 42]
+    ]
+
+
+# --- the example app, through its generated module ------------------------------------------
+
+EXAMPLE_CLASSES = ["ChannelWelcomeWorkflow", "ExpenseApprovalWorkflow", "OrderPipelineWorkflow"]
+
+
+def example_instance(r: Result) -> Result:
+    assert r["entrypointClasses"] == EXAMPLE_CLASSES  # what workerd would expose
+    return only_instance(r)
+
+
+def check_example_welcome(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"channel_id": "general", "posted": 2}
+    assert inst["timeline"] == [
+        "run",
+        "do greet#1 attempt 1 ok",
+        "sleep settle#1 until +60000ms",
+        "hibernate",
+        "replay",
+        "do greet#1 cached",
+        "sleep settle#1 elapsed",
+        "do tips#1 attempt 1 ok",
+        "complete",
+    ]
+    assert r["console"] == [
+        'info: [workflow:channel_welcome] welcome sequence complete {"channel_id": "general"}'
+    ]
+
+
+def check_example_order(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"receipt_id": "rcpt-o-1", "reservation": "res-o-1"}
+    configs = {c["name"]: c["config"] for c in inst["configs"]}
+    assert configs == {
+        "reserve-stock": None,
+        "charge_card": {
+            "retries": {"limit": 3, "delay": "10 seconds", "backoff": "exponential"},
+            "timeout": "30 seconds",
+        },
+        "send-receipt": {
+            "retries": {"limit": 3, "delay": "2 seconds", "backoff": "exponential"},
+            "timeout": "30 seconds",
+        },
+    }
+
+
+def check_example_order_rollback(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "errored"
+    assert error_type(inst) == "NonRetryableError"
+    assert inst["timeline"] == [
+        "run",
+        "do reserve-stock#1 attempt 1 ok",
+        "do charge_card#1 attempt 1 failed NonRetryableError: order o-2 has nothing to charge",
+        "do charge_card#1 failed (non-retryable)",
+        "do lunora:rollback:reserve-stock#1 attempt 1 ok",
+        "errored NonRetryableError",
+    ]
+    assert any("releasing stock" in line and '"o-2"' in line for line in r["console"])
+
+
+def check_example_approval_approved(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "complete", inst["error"]
+    assert inst["output"] == {"request_id": "x-1", "approved": True}
+    assert "waitForEvent await-approval#1 received approval" in inst["timeline"]
+    assert inst["timeline"].count("do notify-approver#1 attempt 1 ok") == 1
+
+
+def check_example_approval_rejected(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "errored"
+    assert error_type(inst) == "NonRetryableError"
+    assert "expense x-2 was rejected" in inst["error"]["message"]
+    assert not any("pay-out" in line for line in inst["timeline"])
+
+
+def check_example_approval_no_answer(r: Result, mode: str) -> None:
+    inst = example_instance(r)
+    assert inst["status"] == "errored"
+    assert "waitForEvent await-approval#1 timed out" in inst["timeline"]
+    assert r["virtualMs"] == 7 * 24 * 3_600_000  # the declared "7 days"
+
+
+# --- a deliberately broken runtime must fail ---------------------------------------------------
+
+
+def check_broken_unnamed(r: Result, mode: str) -> None:
+    """run_durable relying on the function name: implicit mode copes, legacy mode refuses."""
+    if mode == "implicit":
+        check_runtime_step_forms(r, mode)
+        return
+    with pytest.raises(AssertionError):
+        check_runtime_step_forms(r, mode)
+    inst = only_instance(r)
+    assert error_type(inst) == "TypeError"
+    last_line = inst["error"]["message"].rstrip().splitlines()[-1]
+    assert last_line == (
+        "TypeError: _WorkflowStepWrapper._do_legacy() missing 1 required positional argument: "
+        "'name'"
+    )
+
+
+def check_broken_non_ctx_parameter(r: Result, mode: str) -> None:
+    """A step callback whose parameter is not named ``ctx`` fails in both modes."""
+    with pytest.raises(AssertionError):
+        check_runtime_step_forms(r, mode)
+    inst = only_instance(r)
+    assert error_type(inst) == "TypeError"
+    expected = {
+        "implicit": "TypeError: Received unexpected parameter raw",
+        "legacy": "TypeError: Step has 1 non-ctx parameter(s) but no 'depends' list provided",
+    }[mode]
+    assert inst["error"]["message"].rstrip().endswith(expected)
+
+
 CHECKS: dict[str, Callable[[Result, str], None]] = {
+    "runtime.step-forms": check_runtime_step_forms,
+    "runtime.retrying": check_runtime_retrying,
+    "runtime.sleeper": check_runtime_sleeper,
+    "runtime.waiter": check_runtime_waiter,
+    "runtime.typed-steps": check_runtime_typed_steps,
+    "runtime.saga": check_runtime_saga,
+    "runtime.saga.cancel": check_runtime_saga_cancel,
+    "runtime.body-fails": check_runtime_body_fails,
+    "runtime.handles": check_runtime_handles,
+    "example.welcome": check_example_welcome,
+    "example.order": check_example_order,
+    "example.order.rollback": check_example_order_rollback,
+    "example.approval.approved": check_example_approval_approved,
+    "example.approval.rejected": check_example_approval_rejected,
+    "example.approval.no-answer": check_example_approval_no_answer,
+    "broken.unnamed": check_broken_unnamed,
+    "broken.non-ctx-parameter": check_broken_non_ctx_parameter,
     "sdk.steps": check_sdk_steps,
     "sdk.modes": check_sdk_modes,
     "sdk.sleep": check_sdk_sleep,
