@@ -74,10 +74,10 @@ def _duration(ms: float | None) -> str:
     if ms < 1000:
         return f"{ms:.0f} ms"
     seconds = ms / 1000
-    if seconds < 120:
+    if seconds < 60:
         return f"{seconds:.1f} s"
     minutes = seconds / 60
-    if minutes < 120:
+    if minutes < 60:
         return f"{minutes:.1f} min"
     hours = minutes / 60
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"

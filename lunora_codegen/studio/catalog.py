@@ -218,6 +218,4 @@ def load_catalog(project: Project) -> Catalog:
                 entrypoint_class=getattr(module, class_name, None),
             )
         )
-    return Catalog(
-        project=project, module=module, entries=tuple(entries), warnings=tuple(warnings)
-    )
+    return Catalog(project=project, module=module, entries=tuple(entries), warnings=tuple(warnings))

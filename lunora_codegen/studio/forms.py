@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -121,6 +123,24 @@ def _default_text(value: Any) -> str | None:
         return None
 
 
+def _typeddict_keys(tp: Any) -> dict[str, tuple[Any, bool]]:
+    """name -> (annotation, required) of a TypedDict.
+
+    ``Required``/``NotRequired`` in the annotation win over ``__required_keys__``: under
+    ``from __future__ import annotations`` Python 3.11 cannot see them when building the class.
+    """
+    required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
+    keys: dict[str, tuple[Any, bool]] = {}
+    for name, ann in typing.get_type_hints(tp, include_extras=True).items():
+        required = name in required_keys
+        if get_origin(ann) is typing.Required:
+            ann, required = get_args(ann)[0], True
+        elif get_origin(ann) is typing.NotRequired:
+            ann, required = get_args(ann)[0], False
+        keys[name] = (ann, required)
+    return keys
+
+
 def _raw_fields(tp: Any) -> list[tuple[str, Any, bool, Any, str | None]]:
     """(name, annotation, required, default, description) for every field of ``tp``."""
     kind = params_kind(tp)
@@ -136,13 +156,8 @@ def _raw_fields(tp: Any) -> list[tuple[str, Any, bool, Any, str | None]]:
             required = default is dataclasses.MISSING
             out.append((f.name, hints.get(f.name, Any), required, default, None))
     elif kind == "TypedDict":
-        hints = typing.get_type_hints(tp, include_extras=True)
-        required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
-        for name, ann in hints.items():
-            bare = ann
-            if get_origin(bare) in (typing.Required, typing.NotRequired):
-                bare = get_args(bare)[0]
-            out.append((name, bare, name in required_keys, dataclasses.MISSING, None))
+        for name, (bare, required) in _typeddict_keys(tp).items():
+            out.append((name, bare, required, dataclasses.MISSING, None))
     elif kind == "pydantic":
         for name, info in tp.model_fields.items():
             required = bool(info.is_required())
@@ -210,10 +225,28 @@ def _coerce(field: ParamField, raw: Any) -> Any:
     return raw
 
 
+@functools.cache
+def _validation_type(tp: Any) -> Any:
+    """``tp``, or for a ``typing.TypedDict`` on Python < 3.12 its ``typing_extensions`` twin.
+
+    pydantic refuses ``typing.TypedDict`` before 3.12 (it lacks the runtime data pydantic
+    needs); the twin has the same keys, types and required-ness, so validation is the same.
+    """
+    if not (_is_typeddict(tp) and type(tp).__module__ == "typing" and sys.version_info < (3, 12)):
+        return tp
+    import typing_extensions
+
+    fields: dict[str, Any] = {}
+    for name, (ann, required) in _typeddict_keys(tp).items():
+        wrap = typing_extensions.Required if required else typing_extensions.NotRequired
+        fields[name] = wrap[ann]
+    return typing_extensions.TypedDict(tp.__name__, fields)  # type: ignore[operator]
+
+
 def _pydantic_errors(tp: Any, data: Any) -> tuple[Any, dict[str, str]]:
     from pydantic import TypeAdapter, ValidationError
 
-    adapter: TypeAdapter[Any] = TypeAdapter(tp)
+    adapter: TypeAdapter[Any] = TypeAdapter(_validation_type(tp))
     try:
         value = adapter.validate_python(data)
     except ValidationError as error:
