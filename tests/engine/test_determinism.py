@@ -69,7 +69,7 @@ async def test_a_reordered_branch_is_detected(workflow_env: WorkflowTestEnv) -> 
 
                 @step.do(name)
                 async def work() -> str:
-                    return name
+                    return name  # noqa: B023 - awaited in the same iteration
 
                 await work()
             await step.sleep("wait", "1 second")

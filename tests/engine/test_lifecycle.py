@@ -132,7 +132,7 @@ async def test_fan_out_children_run_on_the_engine(workflow_env: WorkflowTestEnv)
                     # Reading another instance's status is not deterministic: do it in a step.
                     @step.do(f"check-{child_id}")
                     async def check() -> Any:
-                        handle = await self.env.CHILD.get(child_id)
+                        handle = await self.env.CHILD.get(child_id)  # noqa: B023 - awaited now
                         return await handle.status()
 
                     status = await check()

@@ -29,8 +29,8 @@ async def test_a_body_with_k_sleeps_is_replayed_k_times(
 
                 @step.do(f"work-{index}")
                 async def work() -> int:
-                    calls.append(f"work-{index}")
-                    return index
+                    calls.append(f"work-{index}")  # noqa: B023 - awaited now
+                    return index  # noqa: B023
 
                 await work()
                 await step.sleep(f"nap-{index}", "1 hour")
@@ -56,8 +56,8 @@ async def test_results_are_cached_by_name_and_occurrence(workflow_env: WorkflowT
 
                 @step.do("same-name")
                 async def tick() -> int:
-                    runs.append(i)
-                    return i * 10
+                    runs.append(i)  # noqa: B023 - awaited now
+                    return i * 10  # noqa: B023
 
                 totals.append(await tick())
                 await step.sleep("pause", "1 second")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -51,7 +52,7 @@ async def test_retry_delays_follow_the_backoff_in_virtual_time(
     assert log == [1, 2, 3, 4]
     attempts = instance.step("flaky").attempts
     starts = [a.start_ms for a in attempts]
-    assert [b - a for a, b in zip(starts, starts[1:], strict=False)] == gaps
+    assert [b - a for a, b in itertools.pairwise(starts)] == gaps
     assert [a.success for a in attempts] == [False, False, False, True]
     assert attempts[0].error is not None
     assert attempts[0].error.message == "boom 1"
@@ -114,7 +115,7 @@ async def test_type_and_value_errors_keep_their_type(workflow_env: WorkflowTestE
 
                 @step.do(kind.__name__, config={"retries": {"limit": 0, "delay": 0}})
                 async def raise_it() -> None:
-                    raise kind("x")
+                    raise kind("x")  # noqa: B023 - awaited now
 
                 try:
                     await raise_it()
