@@ -68,6 +68,8 @@ class Memo:
     sleeps: list[tuple[str, Any]] = field(default_factory=list)
     waits: list[tuple[str, str, Any]] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: fault injection: step name -> message of a RuntimeError raised on every attempt
+    faults: dict[str, str] = field(default_factory=dict)
 
     def ran(self, name: str) -> int:
         """How many times a callback of step ``name`` started (all attempts, all runs)."""
@@ -170,6 +172,8 @@ class FakeStep:
             args = [ctx if dep is None else value for dep, value in zip(deps, results, strict=True)]
             self.memo.executions.append((name, count, attempt))
             try:
+                if name in self.memo.faults:
+                    raise RuntimeError(self.memo.faults[name])
                 value = func(*args)
                 if inspect.isawaitable(value):
                     value = await value
