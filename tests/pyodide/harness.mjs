@@ -159,17 +159,17 @@ async function main() {
     },
   });
   if (values.list) {
-    process.stdout.write(JSON.stringify(SCENARIOS.map((s) => s.id)) + "\n");
+    emit(SCENARIOS.map((s) => s.id));
     return 0;
   }
   const missing = missingSetup(paths(ROOT));
   if (missing.length) {
-    process.stdout.write(JSON.stringify({ setupMissing: missing, fix: "sh tests/pyodide/setup.sh" }) + "\n");
+    emit({ setupMissing: missing, fix: "sh tests/pyodide/setup.sh" });
     return 2;
   }
   if (values.bench) {
     const { runBench } = await import("./bench.mjs");
-    process.stdout.write(JSON.stringify(await runBench(ROOT, Number(values.steps))) + "\n");
+    emit(await runBench(ROOT, Number(values.steps)));
     return 0;
   }
   const modes = values.mode === "both" ? Object.keys(MODES) : [values.mode];
@@ -188,12 +188,22 @@ async function main() {
     report.modes[modeName].sdkJsModules = [...env.jsModules.keys()];
     report.modes[modeName].totalMs = Math.round(performance.now() - t0);
   }
-  process.stdout.write(JSON.stringify(report) + "\n");
+  emit(report);
   return 0;
 }
 
+let pending = Promise.resolve();
+
+// stdout to a pipe is asynchronous in Node: exit only once the report is flushed.
+function emit(value) {
+  pending = new Promise((resolve) => process.stdout.write(JSON.stringify(value) + "\n", resolve));
+}
+
 main().then(
-  (code) => process.exit(code),
+  async (code) => {
+    await pending;
+    process.exit(code);
+  },
   (err) => {
     process.stderr.write(`harness crashed: ${err.stack ?? err}\n`);
     process.exit(1);
