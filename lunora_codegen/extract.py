@@ -34,6 +34,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lunora_codegen.diagnostics import Diagnostic
+from lunora_workflow import naming
 
 __all__ = [
     "RUNTIME_PACKAGE",
@@ -631,6 +632,7 @@ class _Extractor:
         if call is None:
             return None
         allowed = _KEYWORDS[self.kind]
+        override: str | None = None
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value not in allowed:
                 self.problems.append(
@@ -656,8 +658,24 @@ class _Extractor:
             )
             if not isinstance(literal, str):
                 self.problems.append((value, "`name` must be a string literal"))
-                return None
-            return literal
+                continue
+            problem = self._name_problem(literal)
+            if problem is not None:
+                self.problems.append((value, problem))
+                continue
+            override = literal
+        return override
+
+    def _name_problem(self, name: str) -> str | None:
+        if self.kind == "workflow":
+            return naming.deployed_name_problem(name)
+        if not name.strip():
+            return "step name must not be empty"
+        if name.startswith(naming.RESERVED_STEP_PREFIX):
+            return (
+                f"step name {name!r} starts with {naming.RESERVED_STEP_PREFIX!r}, "
+                "which is reserved for lunora's own durable steps"
+            )
         return None
 
     def _check_positional(self, found: _Found) -> None:
@@ -725,7 +743,7 @@ class _Extractor:
     def _check_step_handler(self, function: cst.FunctionDef) -> None:
         params = function.params
         ordered = [*params.posonly_params, *params.params]
-        if params.star_arg is not None and not isinstance(params.star_arg, cst.ParamStar):
+        if isinstance(params.star_arg, cst.Param):
             return  # *args takes whatever is passed
         if len(ordered) != 2:
             self.problems.append(

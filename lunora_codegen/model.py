@@ -141,6 +141,10 @@ def _import_model(spec: ImportSpec) -> ImportModel:
     return ImportModel(module=spec.module, name=spec.name, alias=spec.alias)
 
 
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _collisions(
     workflows: list[WorkflowModel],
 ) -> list[Diagnostic]:
@@ -170,7 +174,7 @@ def _collisions(
                     workflow.position.line,
                     workflow.position.column,
                     f"workflow {workflow.export!r} collides with {first.export!r} ({where}): "
-                    f"both produce {' and '.join(clashes)}",
+                    f"both produce {_join(clashes)}",
                     hint="rename one export, or give it a different name=",
                 )
             )
@@ -197,13 +201,6 @@ def build_model(
                     Diagnostic(position.path, position.line, position.column, problem)
                 )
                 continue
-            if decl.name_override is not None:
-                name_problem = naming.deployed_name_problem(decl.name_override)
-                if name_problem is not None:
-                    diagnostics.append(
-                        Diagnostic(position.path, position.line, position.column, name_problem)
-                    )
-                    continue
             workflows.append(
                 WorkflowModel(
                     export=decl.export,
@@ -233,14 +230,7 @@ def build_model(
                 else step_decl.handler
             )
             message: str | None = None
-            if not name:
-                message = "step name must not be empty"
-            elif name.startswith(naming.RESERVED_STEP_PREFIX):
-                message = (
-                    f"step name {name!r} starts with {naming.RESERVED_STEP_PREFIX!r}, "
-                    "which is reserved for lunora's own durable steps"
-                )
-            elif name in step_names:
+            if name in step_names:
                 other = step_names[name]
                 message = (
                     f"step {step_decl.export!r} has the same name {name!r} as step "
