@@ -138,6 +138,7 @@ class _Settings:
     base_url: str | None
     project_path: Path | None
     timeout: float
+    max_retries: int
 
     def __repr__(self) -> str:  # keep the token out of debug output
         return f"_Settings(account_id={self.account_id!r}, local={self.local!r})"
@@ -174,7 +175,10 @@ def _client() -> Iterator[WorkflowsRestClient]:
     if settings.local:
         base_url = settings.base_url or f"http://localhost:{settings.port}/cdn-cgi/explorer/api"
         client = create_workflows_rest_client(
-            dialect="local", base_url=base_url, timeout=settings.timeout
+            dialect="local",
+            base_url=base_url,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
         )
     else:
         missing = [
@@ -199,6 +203,7 @@ def _client() -> Iterator[WorkflowsRestClient]:
             settings.api_token,
             base_url=settings.base_url,
             timeout=settings.timeout,
+            max_retries=settings.max_retries,
         )
     with client:
         try:
@@ -377,6 +382,13 @@ _json_option = click.option(
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Per-request timeout in seconds."
 )
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries on 429, 5xx and connection failures (never on other 4xx).",
+)
 @click.pass_context
 def workflows(
     ctx: click.Context,
@@ -387,6 +399,7 @@ def workflows(
     base_url: str | None,
     project_path: Path | None,
     timeout: float,
+    max_retries: int,
 ) -> None:
     """Inspect and operate workflow instances (Cloudflare's Workflows REST API).
 
@@ -400,6 +413,7 @@ def workflows(
         base_url=base_url,
         project_path=project_path,
         timeout=timeout,
+        max_retries=max_retries,
     )
 
 
