@@ -1,0 +1,104 @@
+"""``lunora codegen`` through click's CliRunner (and the console entry for exit code 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lunora_codegen.cli import main
+from lunora_codegen.commands.codegen import codegen
+
+from .conftest import EXAMPLE, FIXTURES, copy_project, snapshot
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = copy_project(FIXTURES / "call_form", tmp_path / "app")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_help_lists_every_option() -> None:
+    result = CliRunner().invoke(codegen, ["--help"])
+    assert result.exit_code == 0
+    for option in ("--project", "--check", "--json", "--prune"):
+        assert option in result.output
+
+
+def test_writes_then_reports_up_to_date(project: Path) -> None:
+    first = CliRunner().invoke(codegen, [])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines()[:2] == [
+        "created lunora/_generated/__init__.py",
+        "created lunora/_generated/workflows.py",
+    ]
+    assert "lunora codegen: 3 workflows, 2 files changed in " in first.stdout
+    second = CliRunner().invoke(codegen, [])
+    assert second.exit_code == 0
+    assert "lunora codegen: 3 workflows, up to date (" in second.stdout
+
+
+def test_check_exits_1_with_diff_and_hint(project: Path) -> None:
+    assert CliRunner().invoke(codegen, []).exit_code == 0
+    assert CliRunner().invoke(codegen, ["--check"]).exit_code == 0
+    workflows = project / "lunora" / "workflows.py"
+    workflows.write_text(workflows.read_text().replace('name="orders"', 'name="orders-v2"'))
+    before = snapshot(project / "lunora" / "_generated")
+    result = CliRunner().invoke(codegen, ["--check"])
+    assert result.exit_code == 1
+    assert "stale: lunora/_generated/workflows.py (would be updated)" in result.stdout
+    assert '-        name="orders",' in result.stdout
+    assert '+        name="orders-v2",' in result.stdout
+    assert "Run `lunora codegen` to regenerate." in result.stderr
+    assert snapshot(project / "lunora" / "_generated") == before
+
+
+def test_check_on_a_fresh_project_lists_missing_files(project: Path) -> None:
+    result = CliRunner().invoke(codegen, ["--check"])
+    assert result.exit_code == 1
+    assert "stale: lunora/_generated/__init__.py (would be created)" in result.stdout
+    assert not (project / "lunora" / "_generated").exists()
+
+
+def test_json_report(project: Path) -> None:
+    result = CliRunner().invoke(codegen, ["--json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert report["mode"] == "write"
+    assert [c["action"] for c in report["changes"]] == ["create", "create"]
+    assert [
+        (w["export"], w["class_name"], w["binding"], w["name"]) for w in report["workflows"]
+    ] == [
+        ("audit_log", "AuditLogWorkflow", "WORKFLOW_AUDIT_LOG", "audit-log"),
+        ("order_pipeline", "OrderPipelineWorkflow", "WORKFLOW_ORDER_PIPELINE", "orders"),
+        ("refund", "RefundWorkflow", "WORKFLOW_REFUND", "refund"),
+    ]
+    stale = json.loads(CliRunner().invoke(codegen, ["--json", "--check"]).stdout)
+    assert stale["ok"] is True
+    assert stale["changes"] == []
+
+
+def test_project_option_from_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_project(FIXTURES / "src_layout", tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(codegen, ["--project", "app"])
+    assert result.exit_code == 0, result.output
+    assert "created app/src/lunora/_generated/workflows.py" in result.stdout
+    assert (root / "src" / "lunora" / "_generated" / "workflows.py").is_file()
+
+
+def test_missing_package_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["codegen", "--project", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "no lunora package at" in capsys.readouterr().err
+
+
+def test_committed_example_output_is_up_to_date() -> None:
+    result = CliRunner().invoke(codegen, ["--check", "--project", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
