@@ -8,7 +8,6 @@ JSON; values JSON cannot carry fall back to ``repr``.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, Literal
@@ -55,6 +54,8 @@ class Logger:
         merged = {**self.fields, **fields}
         if not merged:
             return f"{self.prefix} {message}"
+        import json  # lazily, to keep it out of the Worker's cold-start imports
+
         rendered = json.dumps(merged, default=repr, ensure_ascii=False, separators=(", ", ": "))
         return f"{self.prefix} {message} {rendered}"
 

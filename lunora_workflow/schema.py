@@ -44,6 +44,8 @@ def describe(tp: object) -> str:
     """A short readable name for a type annotation, for error messages."""
     if tp is type(None) or tp is None:
         return "None"
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " | ".join(describe(arm) for arm in typing.get_args(tp))
     if isinstance(tp, type) and not typing.get_args(tp):
         return tp.__name__
     return repr(tp).replace("typing.", "")

@@ -9,7 +9,6 @@ reported with its path, e.g. ``$.items[2].when: datetime``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import sys
 from typing import Any
@@ -32,7 +31,11 @@ class NotJsonError(ValueError):
 
 
 def _child(path: str, key: str) -> str:
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
+    if key.isidentifier():
+        return f"{path}.{key}"
+    import json  # lazily: json costs import time in every cold start, and is rarely needed
+
+    return f"{path}[{json.dumps(key)}]"
 
 
 def to_jsonable(value: Any, path: str = "$") -> Any:
@@ -65,4 +68,6 @@ def to_jsonable(value: Any, path: str = "$") -> Any:
 
 def json_size(value: Any) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON (how the platform measures the 1 MiB limit)."""
+    import json
+
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

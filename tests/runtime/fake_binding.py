@@ -20,7 +20,9 @@ class FakeInstance:
 
     async def status(self) -> dict[str, Any]:
         self._record("status")
-        return self._binding.statuses.get(self.id, {"status": "queued", "error": None, "output": None})
+        return self._binding.statuses.get(
+            self.id, {"status": "queued", "error": None, "output": None}
+        )
 
     async def pause(self) -> None:
         self._record("pause")

@@ -32,7 +32,7 @@ class Suspend(BaseException):
     """Raised to stop a run the way an engine suspends an instance (not an ``Exception``)."""
 
 
-class StepFailed(Exception):
+class StepFailed(Exception):  # noqa: N818 - named as the test reads it
     """How a step that exhausted its retries surfaces in the body (the SDK maps unknown JS
     errors to plain exceptions carrying the message)."""
 
@@ -88,7 +88,10 @@ class FakeStep:
         self.do = self._do_implicit if implicit else self._do_legacy
 
     def _do_legacy(
-        self, name: str, depends: list[Any] | None = None, concurrent: bool = False,
+        self,
+        name: str,
+        depends: list[Any] | None = None,
+        concurrent: bool = False,
         config: Any = None,
     ) -> Callable[[Callable[..., Any]], Any]:
         return self._decorator(name, depends, config, implicit=False)
@@ -150,7 +153,11 @@ class FakeStep:
         return out
 
     async def _run(
-        self, name: str, config: Any, func: Callable[..., Any], deps: list[Any],
+        self,
+        name: str,
+        config: Any,
+        func: Callable[..., Any],
+        deps: list[Any],
         results: list[Any],
     ) -> Any:
         count = self._counts.get(name, 0) + 1
@@ -167,8 +174,11 @@ class FakeStep:
         attempt = 0
         while True:
             attempt += 1
-            ctx = {"step": {"name": name, "count": count}, "attempt": attempt,
-                   "config": config or {}}
+            ctx = {
+                "step": {"name": name, "count": count},
+                "attempt": attempt,
+                "config": config or {},
+            }
             args = [ctx if dep is None else value for dep, value in zip(deps, results, strict=True)]
             self.memo.executions.append((name, count, attempt))
             try:
@@ -204,8 +214,13 @@ class FakeStep:
         self.memo.sleeps.append((name, timestamp))
         return asyncio.sleep(0)
 
-    async def wait_for_event(self, name: str, event_type: str, /,
-                             timeout: Any = "24 hours") -> dict[str, Any]:
+    async def wait_for_event(
+        self,
+        name: str,
+        event_type: str,
+        /,
+        timeout: Any = "24 hours",  # noqa: ASYNC109 - the SDK's signature
+    ) -> dict[str, Any]:
         self.memo.waits.append((name, event_type, timeout))
         queue = self.memo.events.get(event_type) or []
         if not queue:

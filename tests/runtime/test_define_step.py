@@ -19,7 +19,6 @@ from lunora_workflow.errors import (
     InvalidConfigError,
     ReservedStepNameError,
     StepArgsError,
-    StepOutputError,
     WorkflowDefinitionError,
 )
 
@@ -48,7 +47,8 @@ def test_decorator_forms() -> None:
     assert isinstance(typed, StepDefinition)
     assert typed.name == "typed"
     assert typed.config == {"retries": {"limit": 1, "delay": "5 seconds"}, "timeout": "1 minute"}
-    assert liar.name == "liar" and liar.config is None
+    assert liar.name == "liar"
+    assert liar.config is None
     assert typed.args_type is flows.Item
     assert typed.returns_type is flows.Hold
 
@@ -56,7 +56,8 @@ def test_decorator_forms() -> None:
         return args
 
     called = define_step(handler=body, name="call-form", config=StepConfig(timeout=5000))
-    assert called.name == "call-form" and called.config == {"timeout": 5000}
+    assert called.name == "call-form"
+    assert called.config == {"timeout": 5000}
     assert called.args_type is str
 
 
@@ -65,14 +66,27 @@ def test_decorator_forms() -> None:
     [
         ({"handler": 3}, "define_step: handler must be a function (the step body), got 3"),
         ({"handler": lambda ctx: 1}, "must take (ctx, args), it takes 1 positional parameter(s)"),
-        ({"handler": lambda c, a: 1, "name": ""},
-         "define_step: `name` must be a non-empty string (the durable step label)"),
-        ({"handler": lambda c, a: 1, "name": "lunora:x"},
-         'define_step: step name "lunora:x" is reserved'),
-        ({"handler": lambda c, a: 1, "name": "x", "rollback": 5},
-         'step "x": `rollback` must be a function when provided'),
-        ({"handler": lambda c, a: 1, "name": "x", "retries": {"limit": 1}, "config": {"timeout": 1}},
-         'step "x": pass either config= or retries=/timeout=, not both'),
+        (
+            {"handler": lambda c, a: 1, "name": ""},
+            "define_step: `name` must be a non-empty string (the durable step label)",
+        ),
+        (
+            {"handler": lambda c, a: 1, "name": "lunora:x"},
+            'define_step: step name "lunora:x" is reserved',
+        ),
+        (
+            {"handler": lambda c, a: 1, "name": "x", "rollback": 5},
+            'step "x": `rollback` must be a function when provided',
+        ),
+        (
+            {
+                "handler": lambda c, a: 1,
+                "name": "x",
+                "retries": {"limit": 1},
+                "config": {"timeout": 1},
+            },
+            'step "x": pass either config= or retries=/timeout=, not both',
+        ),
     ],
 )
 def test_define_step_errors(kwargs: dict[str, Any], message: str) -> None:
@@ -87,7 +101,7 @@ def test_bad_step_config_names_the_step() -> None:
 
 
 def test_rollback_registration() -> None:
-    step = define_step(handler=lambda c, a: 1, name="r")
+    step: StepDefinition[Any, Any] = define_step(handler=lambda c, a: 1, name="r")
 
     @step.rollback(timeout="10 seconds")
     def undo(ctx: RollbackContext[Any, Any]) -> None: ...
@@ -180,14 +194,16 @@ async def test_run_step_rejects_reserved_override_and_non_steps(run: Runner) -> 
     async def flow(ctx: WorkflowContext[Any]) -> Any:
         return await ctx.run_step(typed, {"name": "a", "amount": 1}, name="lunora:x")
 
-    with pytest.raises(ReservedStepNameError, match='^ctx.run_step: step name "lunora:x" is reserved'):
+    with pytest.raises(
+        ReservedStepNameError, match=r'^ctx\.run_step: step name "lunora:x" is reserved'
+    ):
         await run(flow)
 
     @define_workflow
     async def flow2(ctx: WorkflowContext[Any]) -> Any:
         return await ctx.run_step(lambda c, a: 1, 1)  # type: ignore[arg-type]
 
-    with pytest.raises(TypeError, match="ctx.run_step expects a define_step step"):
+    with pytest.raises(TypeError, match=r"ctx\.run_step expects a define_step step"):
         await run(flow2)
 
 
@@ -207,4 +223,7 @@ async def test_step_context_members(run: Runner) -> None:
 
     assert await run(flow, env={"KEY": "v"}) == 2
     config = {"retries": {"limit": 2, "delay": 0}}
-    assert seen == [(1, "ctx-check", 1, config, {"KEY": "v"}), (2, "ctx-check", 1, config, {"KEY": "v"})]
+    assert seen == [
+        (1, "ctx-check", 1, config, {"KEY": "v"}),
+        (2, "ctx-check", 1, config, {"KEY": "v"}),
+    ]

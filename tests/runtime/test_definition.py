@@ -47,26 +47,38 @@ raw = define_workflow(handler=_raw, name="raw")
 
 def test_forms_and_types() -> None:
     assert isinstance(plain, WorkflowDefinition)
-    assert plain.name is None and plain.params_type is Params
+    assert plain.name is None
+    assert plain.params_type is Params
     assert plain.output_type == dict[str, Any]
-    assert with_td.name == "renamed-flow" and with_td.params_type is TD
+    assert with_td.name == "renamed-flow"
+    assert with_td.params_type is TD
     assert with_td.deployed_name("with_td") == "renamed-flow"
     assert plain.deployed_name("plain") == "plain"
-    assert raw.params_type is Any and raw.name == "raw"
-    assert plain.__doc__ is None and "plain" in repr(plain)
+    assert raw.params_type is Any
+    assert raw.name == "raw"
+    assert plain.__doc__ is None
+    assert "plain" in repr(plain)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: define_workflow(handler=lambda ctx: 1),  # type: ignore[arg-type,return-value]
-         "define_workflow: `handler` must be an async function (the workflow body)"),
-        (lambda: define_workflow(name="")(_raw),
-         "define_workflow: `name` must be a non-empty string when provided"),
-        (lambda: define_workflow(name="bad name")(_raw),
-         "define_workflow: workflow name 'bad name' must match"),
-        (lambda: define_workflow(_two_args),  # type: ignore[arg-type]
-         "must take exactly one argument (ctx: WorkflowContext[Params]), it takes 2"),
+        (
+            lambda: define_workflow(handler=lambda ctx: 1),  # type: ignore[arg-type,return-value]
+            "define_workflow: `handler` must be an async function (the workflow body)",
+        ),
+        (
+            lambda: define_workflow(name="")(_raw),
+            "define_workflow: `name` must be a non-empty string when provided",
+        ),
+        (
+            lambda: define_workflow(name="bad name")(_raw),
+            "define_workflow: workflow name 'bad name' must match",
+        ),
+        (
+            lambda: define_workflow(_two_args),  # type: ignore[arg-type]
+            "must take exactly one argument (ctx: WorkflowContext[Params]), it takes 2",
+        ),
     ],
 )
 def test_definition_errors(call: Any, message: str) -> None:
@@ -100,13 +112,16 @@ async def test_bad_params_fail_non_retryably_naming_the_export(
     with pytest.raises(sdk_module) as caught:
         await run(plain, {"user": 5}, export="plain")
     assert str(caught.value) == (
-        'workflow "plain": the instance params do not fit Params: params.user: expected str, got int'
+        'workflow "plain": the instance params do not fit Params: '
+        "params.user: expected str, got int"
     )
     assert isinstance(caught.value.__cause__, Exception)
 
 
 async def test_bad_params_without_sdk_raise_the_portable_error(run: Runner) -> None:
-    with pytest.raises(WorkflowParamsError, match=r"params: expected an object for Params, got None"):
+    with pytest.raises(
+        WorkflowParamsError, match=r"params: expected an object for Params, got None"
+    ):
         await run(plain, None, export="plain")
 
 

@@ -29,7 +29,9 @@ def app(logs: Captured, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]
     # Route every workflow logger of the app into the test's capture.
     original = Logger.for_workflow.__func__  # type: ignore[attr-defined]
     monkeypatch.setattr(
-        Logger, "for_workflow", classmethod(lambda cls, export, sink=None: original(cls, export, logs))
+        Logger,
+        "for_workflow",
+        classmethod(lambda cls, export, sink=None: original(cls, export, logs)),
     )
     try:
         yield importlib.import_module("lunora._generated.workflows")
@@ -53,8 +55,9 @@ async def _run(app: ModuleType, cls_name: str, payload: Any, memo: Memo, implici
 
 async def test_channel_welcome(app: ModuleType, implicit: bool, logs: Captured) -> None:
     memo = Memo()
-    out = await _run(app, "ChannelWelcomeWorkflow", {"channel_id": "c1", "user_name": "ann"},
-                     memo, implicit)
+    out = await _run(
+        app, "ChannelWelcomeWorkflow", {"channel_id": "c1", "user_name": "ann"}, memo, implicit
+    )
     assert out == {"channel_id": "c1", "posted": 2}
     assert memo.results[("greet", 1)] == ("ok", {"text": "Welcome, ann!"})
     assert memo.sleeps == [("settle", "1 minute")]
@@ -81,7 +84,8 @@ async def test_order_pipeline_rolls_back_in_reverse(
     with pytest.raises(StepFailed, match="mail server down"):
         await _run(app, "OrderPipelineWorkflow", ORDER, memo, implicit)
     assert [i[0] for i in memo.issued if i[0].startswith("lunora:")] == [
-        "lunora:rollback:charge_card", "lunora:rollback:reserve-stock",
+        "lunora:rollback:charge_card",
+        "lunora:rollback:reserve-stock",
     ]
     assert memo.ran("send-receipt") == 4  # 1 + 3 retries from its config
     text = logs.text()
@@ -93,23 +97,33 @@ async def test_order_pipeline_nothing_to_charge(
     app: ModuleType, implicit: bool, sdk_module: type[Exception]
 ) -> None:
     memo = Memo()
-    with pytest.raises(sdk_module, match="^order o1 has nothing to charge$"):
+    with pytest.raises(sdk_module, match=r"^order o1 has nothing to charge$"):
         await _run(app, "OrderPipelineWorkflow", {**ORDER, "amount_cents": 0}, memo, implicit)
     assert memo.ran("charge_card") == 1
-    assert [i[0] for i in memo.issued if i[0].startswith("lunora:")] == ["lunora:rollback:reserve-stock"]
+    assert [i[0] for i in memo.issued if i[0].startswith("lunora:")] == [
+        "lunora:rollback:reserve-stock"
+    ]
 
 
-async def test_expense_approval(app: ModuleType, implicit: bool, sdk_module: type[Exception]) -> None:
+async def test_expense_approval(
+    app: ModuleType, implicit: bool, sdk_module: type[Exception]
+) -> None:
     memo = Memo(events={"approval": [{"approved": True}]})
-    out = await _run(app, "ExpenseApprovalWorkflow", {"request_id": "r1", "amount_cents": 9},
-                     memo, implicit)
+    out = await _run(
+        app, "ExpenseApprovalWorkflow", {"request_id": "r1", "amount_cents": 9}, memo, implicit
+    )
     assert out == {"request_id": "r1", "approved": True}
     assert memo.waits == [("await-approval", "approval", "7 days")]
 
     rejected = Memo(events={"approval": [{"approved": False}]})
-    with pytest.raises(sdk_module, match="^expense r1 was rejected$"):
-        await _run(app, "ExpenseApprovalWorkflow", {"request_id": "r1", "amount_cents": 9},
-                   rejected, implicit)
+    with pytest.raises(sdk_module, match=r"^expense r1 was rejected$"):
+        await _run(
+            app,
+            "ExpenseApprovalWorkflow",
+            {"request_id": "r1", "amount_cents": 9},
+            rejected,
+            implicit,
+        )
 
 
 async def test_typed_handles_of_the_app(app: ModuleType) -> None:

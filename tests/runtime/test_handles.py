@@ -24,8 +24,8 @@ from lunora_workflow.handles import (
     InstanceStatus,
     Retention,
     WorkflowHandle,
-    WorkflowSpec,
     Workflows,
+    WorkflowSpec,
     resolve_handle,
 )
 
@@ -60,23 +60,33 @@ SPECS = {
 }
 
 
-def _handle(binding: FakeBinding | None = None) -> tuple[WorkflowHandle[Params, Output], FakeBinding]:
+def _handle(
+    binding: FakeBinding | None = None,
+) -> tuple[WorkflowHandle[Params, Output], FakeBinding]:
     binding = binding or FakeBinding()
     return resolve_handle({"WORKFLOW_CHANNEL_WELCOME": binding}, "channel_welcome", SPECS), binding
 
 
 def test_spec_for_export_uses_naming() -> None:
     assert SPECS["order_pipeline"] == WorkflowSpec(
-        export="order_pipeline", binding="WORKFLOW_ORDER_PIPELINE",
-        class_name="OrderPipelineWorkflow", name="orders", definition=order_pipeline,
+        export="order_pipeline",
+        binding="WORKFLOW_ORDER_PIPELINE",
+        class_name="OrderPipelineWorkflow",
+        name="orders",
+        definition=order_pipeline,
     )
 
 
 def test_unknown_workflow() -> None:
     with pytest.raises(UnknownWorkflowError) as caught:
         resolve_handle({}, "x", SPECS)
-    assert str(caught.value) == 'no workflow named "x" (known workflows: channel_welcome, order_pipeline)'
-    with pytest.raises(UnknownWorkflowError, match=r'^no workflow named "x" \(no workflows are declared\)$'):
+    assert (
+        str(caught.value)
+        == 'no workflow named "x" (known workflows: channel_welcome, order_pipeline)'
+    )
+    with pytest.raises(
+        UnknownWorkflowError, match=r'^no workflow named "x" \(no workflows are declared\)$'
+    ):
         Workflows({}, {}).get("x")
 
 
@@ -88,7 +98,10 @@ def test_missing_binding_names_the_wrangler_entry() -> None:
         '"WORKFLOW_ORDER_PIPELINE", "class_name": "OrderPipelineWorkflow", "name": "orders"} '
         "to workflows[] in wrangler.jsonc (lunora codegen does this)"
     )
-    with pytest.raises(MissingBindingError, match=r"^env.WORKFLOW_ORDER_PIPELINE is not a Workflow binding \(a str\)"):
+    with pytest.raises(
+        MissingBindingError,
+        match=r"^env.WORKFLOW_ORDER_PIPELINE is not a Workflow binding \(a str\)",
+    ):
         resolve_handle({"WORKFLOW_ORDER_PIPELINE": "oops"}, "order_pipeline", SPECS)
 
 
@@ -112,15 +125,23 @@ def test_attribute_env_and_lazy_specs() -> None:
 async def test_create_validates_and_sends_kwargs() -> None:
     handle, binding = _handle()
     instance = await handle.create(
-        params={"channel_id": "c1", "user_name": "ann"}, id="welcome-c1",
+        params={"channel_id": "c1", "user_name": "ann"},
+        id="welcome-c1",
         retention=Retention(success="7 days", error=datetime.timedelta(days=1)),
     )
     assert instance.id == "welcome-c1"
-    assert binding.calls == [("create", None, (), {
-        "id": "welcome-c1",
-        "params": {"channel_id": "c1", "user_name": "ann"},
-        "retention": {"successRetention": "7 days", "errorRetention": 86_400_000},
-    })]
+    assert binding.calls == [
+        (
+            "create",
+            None,
+            (),
+            {
+                "id": "welcome-c1",
+                "params": {"channel_id": "c1", "user_name": "ann"},
+                "retention": {"successRetention": "7 days", "errorRetention": 86_400_000},
+            },
+        )
+    ]
     second = await handle.create(params=Params("c2", "bob"))
     assert second.id == "auto-2"
     assert binding.calls[-1][3] == {"params": {"channel_id": "c2", "user_name": "bob"}}
@@ -129,22 +150,48 @@ async def test_create_validates_and_sends_kwargs() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"params": {"channel_id": "c"}}, InvalidParamsError,
-         'workflow "channel_welcome": params do not fit Params: params.user_name: required field is missing'),
-        ({"params": None}, InvalidParamsError,
-         'workflow "channel_welcome": params do not fit Params: params: expected an object for Params, got None'),
-        ({"params": {"channel_id": "c", "user_name": "u", "x": 1}}, InvalidParamsError,
-         "params.x: unexpected field for Params"),
-        ({"params": {"channel_id": datetime.date(2026, 1, 1), "user_name": "u"}}, InvalidParamsError,
-         'workflow "channel_welcome": params are not JSON-serialisable at $.channel_id: date'),
-        ({"params": {"channel_id": "c", "user_name": "u"}, "id": "a:b"}, InvalidInstanceIdError,
-         "instance id 'a:b' must match ^[a-zA-Z0-9_][a-zA-Z0-9-_]*$"),
-        ({"params": {"channel_id": "c", "user_name": "u"}, "id": "x" * 101}, InvalidInstanceIdError,
-         "characters long; Cloudflare allows at most 100"),
-        ({"params": {"channel_id": "c", "user_name": "u"}, "retention": {"succes": "1 day"}},
-         InvalidParamsError, "retention has unknown key(s) succes"),
-        ({"params": {"channel_id": "c", "user_name": "u"}, "retention": {"success": "1 eon"}},
-         InvalidConfigError, "retention successRetention '1 eon' is not a duration"),
+        (
+            {"params": {"channel_id": "c"}},
+            InvalidParamsError,
+            'workflow "channel_welcome": params do not fit Params: '
+            "params.user_name: required field is missing",
+        ),
+        (
+            {"params": None},
+            InvalidParamsError,
+            'workflow "channel_welcome": params do not fit Params: '
+            "params: expected an object for Params, got None",
+        ),
+        (
+            {"params": {"channel_id": "c", "user_name": "u", "x": 1}},
+            InvalidParamsError,
+            "params.x: unexpected field for Params",
+        ),
+        (
+            {"params": {"channel_id": datetime.date(2026, 1, 1), "user_name": "u"}},
+            InvalidParamsError,
+            'workflow "channel_welcome": params are not JSON-serialisable at $.channel_id: date',
+        ),
+        (
+            {"params": {"channel_id": "c", "user_name": "u"}, "id": "a:b"},
+            InvalidInstanceIdError,
+            "instance id 'a:b' must match ^[a-zA-Z0-9_][a-zA-Z0-9-_]*$",
+        ),
+        (
+            {"params": {"channel_id": "c", "user_name": "u"}, "id": "x" * 101},
+            InvalidInstanceIdError,
+            "characters long; Cloudflare allows at most 100",
+        ),
+        (
+            {"params": {"channel_id": "c", "user_name": "u"}, "retention": {"succes": "1 day"}},
+            InvalidParamsError,
+            "retention has unknown key(s) succes",
+        ),
+        (
+            {"params": {"channel_id": "c", "user_name": "u"}, "retention": {"success": "1 eon"}},
+            InvalidConfigError,
+            "retention successRetention '1 eon' is not a duration",
+        ),
     ],
 )
 async def test_create_refuses_bad_input_before_sending(
@@ -159,21 +206,37 @@ async def test_create_refuses_bad_input_before_sending(
 
 async def test_create_batch() -> None:
     handle, binding = _handle()
-    instances = await handle.create_batch([
-        CreateOptions(params=Params("a", "x"), id="one"),
-        {"params": {"channel_id": "b", "user_name": "y"}},
-    ])
+    instances = await handle.create_batch(
+        [
+            CreateOptions(params=Params("a", "x"), id="one"),
+            {"params": {"channel_id": "b", "user_name": "y"}},
+        ]
+    )
     assert [i.id for i in instances] == ["one", "auto-2"]
-    assert binding.calls == [("create_batch", None, ([
-        {"id": "one", "params": {"channel_id": "a", "user_name": "x"}},
-        {"params": {"channel_id": "b", "user_name": "y"}},
-    ],), {})]
+    assert binding.calls == [
+        (
+            "create_batch",
+            None,
+            (
+                [
+                    {"id": "one", "params": {"channel_id": "a", "user_name": "x"}},
+                    {"params": {"channel_id": "b", "user_name": "y"}},
+                ],
+            ),
+            {},
+        )
+    ]
     assert await handle.create_batch([]) == []
-    with pytest.raises(InvalidParamsError, match=r"^create_batch entry 1: workflow \"channel_welcome\": params do not fit"):
+    with pytest.raises(
+        InvalidParamsError,
+        match=r"^create_batch entry 1: workflow \"channel_welcome\": params do not fit",
+    ):
         await handle.create_batch([CreateOptions(params=Params("a", "x")), {"params": {}}])
     with pytest.raises(InvalidParamsError, match="create_batch entry 0: unknown key"):
         await handle.create_batch([{"param": {}}])
-    with pytest.raises(InvalidParamsError, match="create_batch takes at most 100 instances, got 101"):
+    with pytest.raises(
+        InvalidParamsError, match="create_batch takes at most 100 instances, got 101"
+    ):
         await handle.create_batch([CreateOptions(params=Params("a", "x"))] * 101)
     assert len(binding.calls) == 1
 
@@ -208,9 +271,14 @@ async def test_send_event_validation() -> None:
     instance = handle.get("i")
     with pytest.raises(InvalidEventTypeError, match=r"^send_event: event type 'a b' must match"):
         await instance.send_event("a b")
-    with pytest.raises(InvalidParamsError, match=r'^send_event "t": payload is not JSON-serialisable at \$\[0\]: set'):
+    with pytest.raises(
+        InvalidParamsError,
+        match=r'^send_event "t": payload is not JSON-serialisable at \$\[0\]: set',
+    ):
         await instance.send_event("t", [set()])
-    with pytest.raises(InvalidParamsError, match="over Cloudflare's 1048576-byte event payload limit"):
+    with pytest.raises(
+        InvalidParamsError, match="over Cloudflare's 1048576-byte event payload limit"
+    ):
         await instance.send_event("t", "x" * 1_048_577)
     assert binding.calls == []
 
@@ -219,17 +287,28 @@ async def test_status_is_typed() -> None:
     handle, binding = _handle()
     binding.statuses["done"] = {"status": "complete", "output": {"channel_id": "c", "posted": 2}}
     binding.statuses["bad"] = {
-        "status": "errored", "error": {"name": "Error", "message": "boom"}, "output": None,
+        "status": "errored",
+        "error": {"name": "Error", "message": "boom"},
+        "output": None,
     }
     binding.statuses["weird"] = {"status": "complete", "output": {"nope": 1}}
     binding.statuses["new"] = {"status": "somethingNew"}
     assert await handle.get("done").status() == InstanceStatus(
-        status="complete", output=Output("c", 2), error=None,
-        raw_output={"channel_id": "c", "posted": 2}, raw=binding.statuses["done"],
+        status="complete",
+        output=Output("c", 2),
+        error=None,
+        raw_output={"channel_id": "c", "posted": 2},
+        raw=binding.statuses["done"],
     )
     bad = await handle.get("bad").status()
-    assert bad.status == "errored" and bad.error == InstanceError("Error", "boom") and bad.output is None
+    assert bad.status == "errored"
+    assert bad.error == InstanceError("Error", "boom")
+    assert bad.output is None
     assert (await handle.get("new").status()).status == "unknown"
     assert (await handle.get("x").status()).status == "queued"
-    with pytest.raises(InstanceStateError, match=r'instance "weird": the stored output does not fit Output: output.nope: unexpected field'):
+    with pytest.raises(
+        InstanceStateError,
+        match=r'instance "weird": the stored output does not fit Output: '
+        r"output\.nope: unexpected field",
+    ):
         await handle.get("weird").status()

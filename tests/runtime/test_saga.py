@@ -29,7 +29,7 @@ async def test_success_runs_no_rollback(run: Runner) -> None:
 async def test_failure_after_zero_completed_steps(run: Runner, logs: Captured) -> None:
     journal = flows.reset()
     memo = Memo()
-    with pytest.raises(RuntimeError, match="^payment service down$"):
+    with pytest.raises(RuntimeError, match=r"^payment service down$"):
         await run(flows.order, _params(["a"], 0, "body"), memo=memo)
     assert journal.events == ["note reserved"]
     assert [i for i in memo.issued if i[0].startswith("lunora:")] == []
@@ -54,8 +54,13 @@ async def test_failure_after_three_completed_steps_rolls_back_in_reverse(
     with pytest.raises(RuntimeError, match="payment service down"):
         await run(flows.order, _params(["a", "b", "c"], -1, "body"), memo=memo)
     assert journal.events == [
-        "reserve a", "reserve b", "reserve c", "note reserved",
-        "release c (h-c)", "release b (h-b)", "release a (h-a)",
+        "reserve a",
+        "reserve b",
+        "reserve c",
+        "note reserved",
+        "release c (h-c)",
+        "release b (h-b)",
+        "release a (h-a)",
     ]
     rollbacks = [i for i in memo.issued if i[0].startswith("lunora:")]
     # Same name three times: the platform's per-name count tells them apart.
@@ -65,7 +70,7 @@ async def test_failure_after_three_completed_steps_rolls_back_in_reverse(
         ("lunora:rollback:reserve", 3, "ran"),
     ]
     assert (
-        '[workflow:test_flow] workflow failed; rolling back completed steps '
+        "[workflow:test_flow] workflow failed; rolling back completed steps "
         '{"error": "RuntimeError: payment service down", '
         '"steps": ["reserve", "reserve", "reserve"]}'
     ) in logs.text()
@@ -82,7 +87,7 @@ async def test_a_failing_rollback_is_logged_and_the_others_still_run(
     assert journal.events[-2:] == ["release c (h-c)", "release a (h-a)"]
     assert (
         "error",
-        '[workflow:test_flow] rollback failed; continuing with the remaining rollbacks '
+        "[workflow:test_flow] rollback failed; continuing with the remaining rollbacks "
         '{"step": "reserve", "error": "StepFailed: cannot release b"}',
     ) in logs.lines
 
@@ -93,7 +98,8 @@ async def test_a_rollback_is_retried_with_its_rollback_config(run: Runner) -> No
     with pytest.raises(RuntimeError):
         await run(flows.order_with_charge, {"fail": True}, memo=memo)
     assert journal.events == [
-        "charge x", "refund x (5) attempt 1",
+        "charge x",
+        "refund x (5) attempt 1",
     ]
     assert [c for c in memo.issued if c[0] == "lunora:rollback:charge"] == [
         ("lunora:rollback:charge", 1, "ran")
@@ -107,21 +113,23 @@ async def test_crash_mid_compensation_resumes_without_repeating_rollbacks(run: R
     with pytest.raises(RuntimeError, match="payment service down"):
         await run(flows.order, _params(["a", "b", "c"], -1, "body"), memo=memo)
     assert journal.events == [
-        "reserve a", "reserve b", "reserve c", "note reserved",
+        "reserve a",
+        "reserve b",
+        "reserve c",
+        "note reserved",
         "release c (h-c)",
         # replay: reserve/note come from the memo, c's rollback too; b and a run once each
-        "release b (h-b)", "release a (h-a)",
+        "release b (h-b)",
+        "release a (h-a)",
     ]
     assert memo.ran("lunora:rollback:reserve") == 4  # c, b (crashed), b again, a
     issued_second_run = memo.issued[len(memo.issued) // 2 :]
     assert ("lunora:rollback:reserve", 1, "cached") in issued_second_run
 
 
-async def test_non_retryable_error_in_the_body(
-    run: Runner, sdk_module: type[Exception]
-) -> None:
+async def test_non_retryable_error_in_the_body(run: Runner, sdk_module: type[Exception]) -> None:
     journal = flows.reset()
-    with pytest.raises(sdk_module, match="^order cancelled$") as caught:
+    with pytest.raises(sdk_module, match=r"^order cancelled$") as caught:
         await run(flows.order, _params(["a"], -1, "nonretryable-body"))
     assert journal.events == ["reserve a", "note reserved", "release a (h-a)"]
     assert isinstance(caught.value.__context__, NonRetryableError)
@@ -129,18 +137,21 @@ async def test_non_retryable_error_in_the_body(
     assert journal.rollback_errors == ["NonRetryableError: order cancelled"]
 
 
-async def test_non_retryable_error_inside_a_step(
-    run: Runner, sdk_module: type[Exception]
-) -> None:
+async def test_non_retryable_error_inside_a_step(run: Runner, sdk_module: type[Exception]) -> None:
     journal = flows.reset()
     memo = Memo()
-    with pytest.raises(sdk_module, match="^cannot charge -1$"):
+    with pytest.raises(sdk_module, match=r"^cannot charge -1$"):
         await run(flows.order, _params(["a", "b"], -1, "nonretryable-step"), memo=memo)
     # the step was not retried despite retries={"limit": 2}
     assert memo.ran("charge") == 1
     # charge failed, so it is not compensated; the reservations are
     assert journal.events == [
-        "reserve a", "reserve b", "note reserved", "charge all", "release b (h-b)", "release a (h-a)",
+        "reserve a",
+        "reserve b",
+        "note reserved",
+        "charge all",
+        "release b (h-b)",
+        "release a (h-a)",
     ]
 
 

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from lunora_workflow import NonRetryableError, Retries, StepContext, WorkflowContext, define_workflow
+from lunora_workflow import (
+    NonRetryableError,
+    Retries,
+    StepContext,
+    WorkflowContext,
+    define_workflow,
+)
 from lunora_workflow.errors import (
     InvalidConfigError,
     InvalidEventTypeError,
@@ -108,9 +114,7 @@ async def test_not_json_serialisable_names_step_and_path(
     assert memo.ran("load") == 1
 
 
-async def test_step_output_error_is_not_retried(
-    run: Runner, sdk_module: type[Exception]
-) -> None:
+async def test_step_output_error_is_not_retried(run: Runner, sdk_module: type[Exception]) -> None:
     @define_workflow
     async def flow(ctx: WorkflowContext[Any]) -> Any:
         return await ctx.step.do("bad", lambda: {1: "x"}, retries={"limit": 3, "delay": 0})
@@ -164,7 +168,9 @@ async def test_retries_config_is_sent_and_honoured(run: Runner) -> None:
     @define_workflow
     async def flow(ctx: WorkflowContext[Any]) -> Any:
         return await ctx.step.do(
-            "flaky", flaky, retries=Retries(limit=2, delay="1 second", backoff="linear"),
+            "flaky",
+            flaky,
+            retries=Retries(limit=2, delay="1 second", backoff="linear"),
             timeout=datetime.timedelta(seconds=30),
         )
 
@@ -179,8 +185,12 @@ def _context(step: FakeStep) -> WorkflowContext[Any]:
     from lunora_workflow.log import Logger
 
     return WorkflowContext(
-        export="x", params=None, event=WorkflowEvent("i", None, None, "x"), env={},
-        sdk_step=step, log=Logger.for_workflow("x", sink=lambda *_: None),
+        export="x",
+        params=None,
+        event=WorkflowEvent("i", None, None, "x"),
+        env={},
+        sdk_step=step,
+        log=Logger.for_workflow("x", sink=lambda *_: None),
         workflows=Workflows({}, {}),
     )
 
@@ -188,12 +198,21 @@ def _context(step: FakeStep) -> WorkflowContext[Any]:
 async def test_config_reaches_the_sdk_in_its_dict_form(implicit: bool) -> None:
     step = FakeStep(implicit=implicit)
     ctx = _context(step)
-    await ctx.step.do("a", lambda: 1, retries={"limit": 3, "delay": "10 seconds",
-                                                "backoff": "exponential"}, timeout=30_000)
+    await ctx.step.do(
+        "a",
+        lambda: 1,
+        retries={"limit": 3, "delay": "10 seconds", "backoff": "exponential"},
+        timeout=30_000,
+    )
     await ctx.step.do("b", lambda: 1)
     assert step.configs == [
-        ("a", {"retries": {"limit": 3, "delay": "10 seconds", "backoff": "exponential"},
-               "timeout": 30_000}),
+        (
+            "a",
+            {
+                "retries": {"limit": 3, "delay": "10 seconds", "backoff": "exponential"},
+                "timeout": 30_000,
+            },
+        ),
         ("b", None),
     ]
 
@@ -245,7 +264,7 @@ async def test_reserved_names_are_refused(run: Runner, name: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"timeout": "2 secs"}, 'step "s": timeout \'2 secs\' is not a duration — use'),
+        ({"timeout": "2 secs"}, "step \"s\": timeout '2 secs' is not a duration — use"),
         ({"timeout": -1}, 'step "s": timeout -1 is not a non-negative number of milliseconds'),
         ({"retries": {"limit": -1}}, 'step "s": retries limit must be a non-negative int, got -1'),
         ({"retries": {"delay": "1 second"}}, "step \"s\": retries needs a 'limit'"),
@@ -254,7 +273,7 @@ async def test_reserved_names_are_refused(run: Runner, name: str) -> None:
             {"retries": {"limit": 1, "backoff": "fast"}},
             "step \"s\": retries backoff must be one of constant, linear, exponential, got 'fast'",
         ),
-        ({"retries": {"limit": 1, "delay": "soon"}}, 'step "s": retries delay \'soon\' is not'),
+        ({"retries": {"limit": 1, "delay": "soon"}}, "step \"s\": retries delay 'soon' is not"),
         ({"retries": 3}, 'step "s": retries must be Retries(limit, delay, backoff) or a dict'),
     ],
 )
@@ -277,7 +296,8 @@ async def test_sleep_and_sleep_until(run: Runner) -> None:
         await ctx.step.sleep("td", datetime.timedelta(minutes=2))
         await ctx.step.sleep_until("naive", datetime.datetime(2026, 7, 1))
         await ctx.step.sleep_until(
-            "aware", datetime.datetime(2026, 7, 1, 2, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+            "aware",
+            datetime.datetime(2026, 7, 1, 2, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
         )
         await ctx.step.sleep_until("ms", 1_782_864_000_000)
         return None
@@ -298,7 +318,9 @@ async def test_sleep_rejects_bad_durations(run: Runner) -> None:
     async def flow(ctx: WorkflowContext[Any]) -> Any:
         await ctx.step.sleep("nap", "1 fortnight")
 
-    with pytest.raises(InvalidConfigError, match=r'^sleep "nap": duration \'1 fortnight\' is not a duration'):
+    with pytest.raises(
+        InvalidConfigError, match=r'^sleep "nap": duration \'1 fortnight\' is not a duration'
+    ):
         await run(flow)
 
     @define_workflow
@@ -323,7 +345,10 @@ async def test_wait_for_event_returns_typed_event(run: Runner) -> None:
     assert await run(flow, memo=memo) == [{"approved": True}, {"approved": False}]
     assert got[0].type == "approval"
     assert got[0].timestamp == datetime.datetime(2023, 11, 14, 22, 13, 20)
-    assert memo.waits == [("await-approval", "approval", "7 days"), ("again", "approval", "24 hours")]
+    assert memo.waits == [
+        ("await-approval", "approval", "7 days"),
+        ("again", "approval", "24 hours"),
+    ]
 
 
 async def test_wait_for_event_validates_type_and_timeout(run: Runner) -> None:
@@ -331,14 +356,16 @@ async def test_wait_for_event_validates_type_and_timeout(run: Runner) -> None:
     async def flow(ctx: WorkflowContext[Any]) -> Any:
         await ctx.step.wait_for_event("w", type="lunora:x")
 
-    with pytest.raises(InvalidEventTypeError, match=r"^wait_for_event \"w\": event type 'lunora:x' must match"):
+    with pytest.raises(
+        InvalidEventTypeError, match=r"^wait_for_event \"w\": event type 'lunora:x' must match"
+    ):
         await run(flow)
 
     @define_workflow
     async def flow2(ctx: WorkflowContext[Any]) -> Any:
         await ctx.step.wait_for_event("w", type="ok", timeout="forever")
 
-    with pytest.raises(InvalidConfigError, match="^wait_for_event \"w\": timeout 'forever'"):
+    with pytest.raises(InvalidConfigError, match=r"^wait_for_event \"w\": timeout 'forever'"):
         await run(flow2)
 
 
