@@ -243,6 +243,19 @@ class WorkflowTestEnv:
         self.clock.advance_to(target)
         await self._drive(auto_advance=False)
 
+    async def run_until(
+        self,
+        condition: Callable[[], bool],
+        *,
+        within: str | int | float | datetime.timedelta | None = None,
+    ) -> bool:
+        """Drive the engine (jumping virtual time) until ``condition()`` holds.
+
+        Returns False when nothing more can happen (or ``within`` passes) first.
+        """
+        limit = None if within is None else self.clock.now_ms + duration_ms(within)
+        return await self._drive(until_ms=limit, stop=condition)
+
     async def run_until_idle(self) -> None:
         """Run and jump the clock from timer to timer until nothing is left to happen."""
         await self._drive()
