@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile the wrangler config."),
     "dev": ("dev", "dev", "Regenerate on every save and run the dev server alongside."),
     "generate": ("generate", "generate", "Scaffold a workflow or a step into your lunora package."),
+    "run": ("run", "run", "Run a workflow on the local test engine and print its timeline."),
     "studio": ("studio", "studio", "Serve a local web panel to start, watch and drive workflows."),
     "workflows": ("workflows", "workflows", "Inspect and operate instances (Workflows REST API)."),
 }
