@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lunora_codegen.diagnostics import UserCodeError, display_path
 from lunora_codegen.project import Project
+from lunora_codegen.render import detect_line_length
 from lunora_codegen.scaffold import source
 
 __all__ = ["EntryPlan", "generated_module", "plan_entry_reexport"]
@@ -76,7 +77,9 @@ def plan_entry_reexport(project: Project, class_name: str) -> EntryPlan:
             f"make it `{line}` by hand",
         )
     first_party = frozenset({module_name.split(".")[0]})
-    module, _added = source.ensure_from_import(module, module_name, [class_name], first_party)
+    module, _added = source.ensure_from_import(
+        module, module_name, [class_name], first_party, line_length=detect_line_length(entry.parent)
+    )
     module, in_all = source.add_to_dunder_all(module, class_name)
     message = f"re-exported {class_name} from {where}"
     if in_all is None:

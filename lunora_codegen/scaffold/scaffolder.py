@@ -15,6 +15,7 @@ import libcst as cst
 
 from lunora_codegen.diagnostics import Diagnostic, UserCodeError, display_path
 from lunora_codegen.project import Project
+from lunora_codegen.render import detect_line_length
 from lunora_codegen.scaffold import source
 from lunora_codegen.scaffold.entry import plan_entry_reexport
 from lunora_codegen.scaffold.errors import NameTakenError
@@ -139,8 +140,11 @@ def _plan_module(
     if kind == "workflow":
         _refuse_colliding_workflow(name, module, path)
     added: list[str] = []
+    line_length = detect_line_length(path.parent)
     for source_module, names in imports:
-        module, new_names = source.ensure_from_import(module, source_module, names)
+        module, new_names = source.ensure_from_import(
+            module, source_module, names, line_length=line_length
+        )
         added.extend(new_names)
     text = source.append_block(module.code, block, module.default_newline)
     summary = f"appended {kind} {name} to {where}"
@@ -150,11 +154,19 @@ def _plan_module(
     return edits
 
 
+def _wrap_def(project: Project, one_line_def: str) -> str:
+    """ "1" when the ``def`` line would pass the project's (ruff) line length, else ""."""
+    return "" if len(one_line_def) <= detect_line_length(project.package_dir) else "1"
+
+
 def plan_workflow(project: Project, given: str) -> ScaffoldPlan:
     """Plan ``lunora generate workflow --name <given>`` without writing anything."""
     name = normalize_export_name(given, "workflow")
     package = display_path(project.package_dir, project.root)
-    context = {"name": name.name, "package": package}
+    signature = (
+        f"async def {name.name}(ctx: WorkflowContext[dict[str, object]]) -> dict[str, object]:"
+    )
+    context = {"name": name.name, "package": package, "wrap_def": _wrap_def(project, signature)}
     edits = _plan_module(
         project,
         "workflow",
@@ -179,7 +191,12 @@ def plan_step(project: Project, given: str) -> ScaffoldPlan:
     """Plan ``lunora generate step --name <given>`` without writing anything."""
     name = normalize_export_name(given, "step")
     args_class = step_args_class(name.name)
-    context = {"name": name.name, "args_class": args_class}
+    signature = f"async def {name.name}(ctx: StepContext, args: {args_class}) -> dict[str, object]:"
+    context = {
+        "name": name.name,
+        "args_class": args_class,
+        "wrap_def": _wrap_def(project, signature),
+    }
     edits = _plan_module(
         project,
         "step",

@@ -182,6 +182,8 @@ def _insert_item(
     separator: cst.Comma | None = next(
         (c for c in (_comma_of(item) for item in items[:-1]) if isinstance(c, cst.Comma)), None
     )
+    if separator is not None:
+        separator = _without_comments(separator)
     if separator is None:
         if isinstance(opener, cst.ParenthesizedWhitespace):
             separator = cst.Comma(whitespace_after=opener)
@@ -199,6 +201,42 @@ def _insert_item(
         else:
             out.append(item)
     return out
+
+
+def _without_comments(comma: cst.Comma) -> cst.Comma:
+    """A copy of ``comma`` whose line break carries no comment or blank lines of the original.
+
+    The separator is copied from a neighbour, and a neighbour's ``# comment`` belongs to it.
+    """
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        after = after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    return comma.with_changes(whitespace_after=after)
+
+
+def _exploded(node: cst.ImportFrom, indent: str) -> cst.ImportFrom:
+    """``from m import (\n    a,\n    b,\n)``: the form ruff format gives a too-long import."""
+
+    def line_break(last_line: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace(last_line),
+        )
+
+    assert not isinstance(node.names, cst.ImportStar)
+    count = len(node.names)
+    aliases = [
+        alias.with_changes(
+            comma=cst.Comma(whitespace_after=line_break(indent if i < count - 1 else ""))
+        )
+        for i, alias in enumerate(node.names)
+    ]
+    return node.with_changes(
+        names=aliases,
+        lpar=cst.LeftParen(whitespace_after=line_break(indent)),
+        rpar=cst.RightParen(),
+    )
 
 
 def _module_name(node: cst.ImportFrom) -> str | None:
@@ -243,6 +281,10 @@ def _section(node: cst.Import | cst.ImportFrom, first_party: frozenset[str]) -> 
     return _SECTION_THIRD_PARTY
 
 
+def _longest_line(code: str) -> int:
+    return max((len(line) for line in code.splitlines()), default=0)
+
+
 def _is_docstring(statement: cst.BaseStatement) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
@@ -261,14 +303,19 @@ def _import_of(statement: cst.BaseStatement) -> cst.Import | cst.ImportFrom | No
 
 
 def ensure_from_import(
-    module: cst.Module, source: str, names: Sequence[str], first_party: frozenset[str] = frozenset()
+    module: cst.Module,
+    source: str,
+    names: Sequence[str],
+    first_party: frozenset[str] = frozenset(),
+    line_length: int | None = None,
 ) -> tuple[cst.Module, list[str]]:
     """Make ``from <source> import <names>`` hold at module level; returns the names added.
 
     Missing names join the first existing non-star ``from <source> import ...`` (at their sorted
-    place, in that statement's own comma style). When there is none, one new statement is
-    inserted in the leading import block, in its isort section (future, stdlib, third-party,
-    first-party), so a formatter has nothing to move.
+    place, in that statement's own comma style). A one-line import that grows past
+    ``line_length`` is exploded into one name per line, as ruff format would. When there is no
+    such import, one new statement is inserted in the leading import block, in its isort
+    section (future, stdlib, third-party, first-party), so a formatter has nothing to move.
     """
     missing = [n for n in names if not imports_name(module, source, n)]
     if not missing:
@@ -299,7 +346,15 @@ def ensure_from_import(
                     new_small,
                     *statement.body[small_index + 1 :],
                 ]
-                body[index] = statement.with_changes(body=smalls)
+                grown = statement.with_changes(body=smalls)
+                if (
+                    line_length is not None
+                    and len(statement.body) == 1
+                    and small.lpar is None
+                    and _longest_line(module.code_for_node(grown)) > line_length
+                ):
+                    grown = grown.with_changes(body=[_exploded(new_small, module.default_indent)])
+                body[index] = grown
                 return module.with_changes(body=body), missing
 
     new_statement = cst.parse_statement(
