@@ -309,3 +309,44 @@ print("pydantic" in sys.modules)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_step_info_tolerates_missing_or_odd_contexts() -> None:
+    from lunora_workflow.step_context import StepInfo
+
+    assert StepInfo.from_sdk(None, "s", {"timeout": 1}) == StepInfo("s", 1, 1, {"timeout": 1})
+    odd = {"attempt": "2", "step": {"name": "s", "count": 3}, "config": {"retries": {"limit": 1}}}
+    assert StepInfo.from_sdk(odd, "x", None) == StepInfo("s", 3, 2, {"retries": {"limit": 1}})
+    assert StepInfo.from_sdk({"attempt": "n/a"}, "x", None).attempt == 1
+
+
+def test_from_js_converts_proxies() -> None:
+    from lunora_workflow import platform
+
+    class JsProxy:  # named like Pyodide's proxies
+        def __init__(self, value: Any) -> None:
+            self.value = value
+
+        def to_py(self) -> Any:
+            return self.value
+
+    class JsDate:
+        def getTime(self) -> float:
+            return 1_700_000_000_000.0
+
+    assert platform.from_js(JsProxy({"a": JsProxy([1, JsDate()])})) == {
+        "a": [1, datetime.datetime(2023, 11, 14, 22, 13, 20)]
+    }
+    assert platform.from_js({"already": "python"}) == {"already": "python"}
+    assert platform.from_js(None) is None
+
+
+def test_workflow_event_from_js_proxy() -> None:
+    from lunora_workflow import WorkflowEvent
+
+    class JsProxy:
+        def to_py(self) -> dict[str, Any]:
+            return {"instanceId": "i", "payload": {"x": 1}, "workflowName": "w"}
+
+    assert WorkflowEvent.from_sdk(JsProxy()) == WorkflowEvent("i", {"x": 1}, None, "w")
+    assert WorkflowEvent.from_sdk(None) == WorkflowEvent("", None, None, "")
