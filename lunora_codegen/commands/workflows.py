@@ -26,6 +26,7 @@ from lunora_workflow import naming
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from lunora_codegen.project import Project
     from lunora_workflow.rest import InstanceDetail, TimelineEntry, WorkflowsRestClient
@@ -229,6 +230,13 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def _cells(*values: str) -> list[Text]:
+    """Table cells as plain text: API data such as ``[x]`` in an output is never markup."""
+    from rich.text import Text
+
+    return [Text(value) for value in values]
+
+
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
@@ -308,12 +316,14 @@ def _show_instance(detail: InstanceDetail) -> None:
     for index, entry in enumerate(detail.steps, start=1):
         attempts = "" if entry.attempt_count is None else str(entry.attempt_count)
         table.add_row(
-            str(index),
-            entry.type,
-            entry.name,
-            attempts,
-            _entry_duration(entry),
-            _result(entry),
+            *_cells(
+                str(index),
+                entry.type,
+                entry.name,
+                attempts,
+                _entry_duration(entry),
+                _result(entry),
+            ),
             style="red" if entry.state == "errored" else None,
         )
     console.print(table)
@@ -448,6 +458,7 @@ def list_command(as_json: bool) -> None:
 @_json_option
 def instances_command(workflow: str, status: str | None, limit: int, as_json: bool) -> None:
     """List a workflow's instances, newest first."""
+    from rich.markup import escape
     from rich.table import Table
 
     name = _workflow_name(workflow)
@@ -462,18 +473,20 @@ def instances_command(workflow: str, status: str | None, limit: int, as_json: bo
     if as_json:
         _echo_json([r.model_dump(mode="json") for r in rows])
         return
-    title = f"{name}: {len(rows)} instances" + (f" ({status})" if status else "")
+    title = escape(f"{name}: {len(rows)} instances" + (f" ({status})" if status else ""))
     table = Table(title=title, title_justify="left")
     for column in ("ID", "Status", "Created", "Started", "Ended", "Duration"):
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(
-            r.id,
-            r.status,
-            _when(r.created_on),
-            _when(r.started_on),
-            _when(r.ended_on),
-            _duration(r.duration),
+            *_cells(
+                r.id,
+                r.status,
+                _when(r.created_on),
+                _when(r.started_on),
+                _when(r.ended_on),
+                _duration(r.duration),
+            )
         )
     console = _console()
     console.print(table)

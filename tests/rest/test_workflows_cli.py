@@ -358,3 +358,15 @@ def test_cli_maps_export_names(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["workflow_name"] == "orders"
     assert fake.requests[-1].path.endswith("/workflows/orders/instances/o-9")
+
+
+def test_api_data_is_never_rich_markup(
+    runner: CliRunner, server: str, fake: FakeCloudflare
+) -> None:
+    steps = [{"type": "step", "name": "[bold]x[/]", "success": True, "output": "[/red] [link=x]"}]
+    fake.add_instance("orders", FakeInstance(id="m-1", steps=steps, params={"a": "[/]"}))
+    result = run(runner, server, "show", "orders", "m-1")
+    assert result.exit_code == 0, result.output
+    assert "[bold]x[/]" in result.output
+    assert "[/red] [link=x]" in result.output
+    assert 'params: {"a": "[/]"}' in result.output
