@@ -6,6 +6,7 @@ Defined at module level (with postponed annotations) so their types resolve thro
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -150,3 +151,34 @@ async def order_that_sleeps(ctx: WorkflowContext[Any]) -> str:
         raise Suspend("hibernate")
     JOURNAL.events.append("after sleep")
     return "done"
+
+
+@define_step(name="slow")
+async def slow(ctx: StepContext, args: Item) -> Hold:
+    await asyncio.sleep(0.01)  # finishes after "fast", though it started first
+    JOURNAL.events.append(f"slow {args.name}")
+    return {"hold": args.name, "amount": args.amount}
+
+
+@define_step(name="fast")
+async def fast(ctx: StepContext, args: Item) -> Hold:
+    JOURNAL.events.append(f"fast {args.name}")
+    return {"hold": args.name, "amount": args.amount}
+
+
+@slow.rollback
+def undo_slow(ctx: RollbackContext[Item, Hold]) -> None:
+    JOURNAL.events.append("undo slow")
+
+
+@fast.rollback
+def undo_fast(ctx: RollbackContext[Item, Hold]) -> None:
+    JOURNAL.events.append("undo fast")
+
+
+@define_workflow
+async def concurrent(ctx: WorkflowContext[Any]) -> None:
+    await asyncio.gather(
+        ctx.run_step(slow, Item(name="s", amount=1)), ctx.run_step(fast, Item(name="f", amount=1))
+    )
+    raise RuntimeError("after both")

@@ -204,3 +204,18 @@ async def test_generated_class_shape_finds_specs_of_its_module(implicit: bool) -
     assert await PlainWorkflow(None, {}).run(
         {"payload": {"user": "z"}, "instanceId": "i"}, FakeStep(implicit=implicit)
     ) == {"user": "z", "count": 1}
+
+
+async def test_pydantic_params(run: Runner) -> None:
+    pytest.importorskip("pydantic")
+    from .pydantic_flows import pydantic_flow
+
+    assert await run(pydantic_flow, {"channel_id": "c", "size": "3"}) == {
+        "model": "Model",
+        "size": 3,
+    }
+    with pytest.raises(WorkflowParamsError) as caught:
+        await run(pydantic_flow, {"size": 2}, export="pyd")
+    assert str(caught.value) == (
+        'workflow "pyd": the instance params do not fit Model: params.channel_id: Field required'
+    )

@@ -171,3 +171,11 @@ async def test_suspension_never_compensates(run: Runner, logs: Captured) -> None
     assert journal.events == ["reserve z", "after sleep"]
     assert not any(name.startswith("lunora:") for name, _, _ in memo.issued)
     assert logs.lines == []
+
+
+async def test_concurrent_steps_roll_back_in_reverse_start_order(run: Runner) -> None:
+    journal = flows.reset()
+    with pytest.raises(RuntimeError, match="after both"):
+        await run(flows.concurrent)
+    # completion order was fast, slow; compensation follows the (deterministic) start order
+    assert journal.events == ["fast f", "slow s", "undo fast", "undo slow"]
