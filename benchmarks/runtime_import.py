@@ -5,13 +5,22 @@ the minimum (least disturbed by other load) of: the cumulative time of `lunora_w
 part spent in the runtime's own modules, and the stdlib modules it pulled in. Also checks that
 pydantic is not imported.
 
+Bytecode is cached in a temporary ``PYTHONPYCACHEPREFIX`` (and ``PYTHONDONTWRITEBYTECODE`` is
+dropped for the child processes) after one warm-up run, so the numbers measure importing, not
+compiling. On a busy machine take the numbers as upper bounds (the load average is printed).
+
     .venv/bin/python benchmarks/runtime_import.py [runs]
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
+
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+_ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "lunora-import-bench")
 
 
 def one_run() -> tuple[int, int, dict[str, int], bool]:
