@@ -91,6 +91,7 @@ export const SCENARIOS = [
   // The runtime's feature matrix (lunora_workflow), through generated-style classes.
   ...runtime("runtime.step-forms", "StepFormsWorkflow", "step-forms", { params: { who: "ada" } }),
   ...runtime("runtime.retrying", "RetryingWorkflow", "retrying"),
+  ...runtime("runtime.catch-non-retryable", "CatchNonRetryableWorkflow", "catch-non-retryable"),
   ...runtime("runtime.sleeper", "SleeperWorkflow", "sleeper"),
   {
     ...runtime("runtime.waiter", "WaiterWorkflow", "waiter")[0],

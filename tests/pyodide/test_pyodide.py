@@ -305,12 +305,30 @@ def check_runtime_retrying(r: Result, mode: str) -> None:
         ("flaky", 2, "PythonError"),
         # The portable NonRetryableError reaches the engine as a non-retryable JS error.
         ("declined", 1, "NonRetryableError"),
+        ("value-error", 1, "PythonError"),
+        ("key-error", 1, "PythonError"),
         ("slow", 1, "WorkflowTimeoutError"),
     ]
-    assert observed(r, "declined") == [["workers.workflows.NonRetryableError", "card declined"]]
+    # The body sees the SDK's class, which is NOT lunora_workflow.NonRetryableError.
+    assert observed(r, "declined") == [
+        ["workers.workflows.NonRetryableError", "card declined", False]
+    ]
+    # ValueError/TypeError are rebuilt from the traceback's last line (type name included);
+    # other exception types arrive as a JsException named PythonError.
+    assert observed(r, "value-error") == [["builtins.ValueError", "ValueError: bad input", None]]
+    assert observed(r, "key-error") == [
+        ["pyodide.ffi.JsException", "KeyError: 'gone'", "PythonError"]
+    ]
     assert observed(r, "slow") == [
         ["pyodide.ffi.JsException", "WorkflowTimeoutError: Execution timed out after 1000ms"]
     ]
+
+
+def check_runtime_catch_non_retryable(r: Result, mode: str) -> None:
+    """``except NonRetryableError`` around a failing step, as the CPython test engine allows."""
+    inst = only_instance(r)
+    assert inst["status"] == "complete", inst["error"]["message"].strip().splitlines()[-1]
+    assert inst["output"] == {"caught": True, "message": "card declined"}
 
 
 def check_runtime_sleeper(r: Result, mode: str) -> None:
@@ -538,6 +556,7 @@ def check_broken_non_ctx_parameter(r: Result, mode: str) -> None:
 CHECKS: dict[str, Callable[[Result, str], None]] = {
     "runtime.step-forms": check_runtime_step_forms,
     "runtime.retrying": check_runtime_retrying,
+    "runtime.catch-non-retryable": check_runtime_catch_non_retryable,
     "runtime.sleeper": check_runtime_sleeper,
     "runtime.waiter": check_runtime_waiter,
     "runtime.typed-steps": check_runtime_typed_steps,
@@ -576,8 +595,30 @@ def test_every_scenario_has_a_check(report: dict[str, Any]) -> None:
     assert sorted(report["scenarios"]) == sorted(CHECKS)
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("name", sorted(CHECKS))
+# Known runtime bugs found by this suite: strict xfail, so the fix makes them fail until removed.
+KNOWN_BUGS = {
+    "runtime.catch-non-retryable": (
+        "lunora_workflow.NonRetryableError raised in a step comes back from step.do as "
+        "workers.workflows.NonRetryableError (not a subclass), so `except NonRetryableError` "
+        "does not catch it on Workers; the CPython test engine hands back lunora's class"
+    ),
+}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for name in sorted(CHECKS):
+        for mode in MODES:
+            marks = (
+                [pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True)]
+                if name in KNOWN_BUGS
+                else []
+            )
+            cases.append(pytest.param(name, mode, marks=marks, id=f"{name}-{mode}"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "mode"), _cases())
 def test_scenario(report: dict[str, Any], name: str, mode: str) -> None:
     result = report["scenarios"][name][mode]
     if "skipped" in result:
