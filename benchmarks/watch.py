@@ -1,0 +1,194 @@
+"""Save-to-written latency of ``lunora dev``: p50/p95 over atomic saves of ``workflows.py``.
+
+For each project size (workflows in one ``workflows.py``), this starts the real
+``lunora dev --no-wrangler`` as a subprocess, then repeatedly saves ``workflows.py`` the way
+editors do (temp file + rename) with the last workflow renamed, and measures the time until
+``_generated/workflows.py`` holds the new class. It also times, in-process, the parts of one
+run (libcst parse of the file alone, and a whole warm ``pipeline.run`` after the edit), so the
+watcher's own overhead can be told apart from codegen's.
+
+Usage: ``python benchmarks/watch.py [--sizes 100 1000] [--saves 20]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import libcst
+
+from lunora_codegen.extract import ParseCache
+from lunora_codegen.pipeline import run
+from lunora_codegen.project import load_project
+
+WRANGLER = (
+    '{\n  "name": "bench",\n  "main": "src/entry.py",\n  "compatibility_date": "2026-06-01",\n}\n'
+)
+HEADER = (
+    '"""Benchmark workflows."""\n\nfrom __future__ import annotations\n\n'
+    "from lunora_workflow import WorkflowContext, define_workflow\n"
+)
+SUMMARY = re.compile(r"(regenerated \d+ files?|up to date|codegen failed) in (\d+) ms")
+
+
+def source(count: int, last: str) -> str:
+    """A workflows.py with ``count`` workflows, the last one named ``last``."""
+    names = [f"wf_{i}" for i in range(count - 1)] + [last]
+    blocks = [
+        f"\n\n@define_workflow\nasync def {name}(ctx: WorkflowContext[dict[str, object]]) "
+        "-> dict[str, object]:\n"
+        f'    """Workflow {name}."""\n'
+        f'    await ctx.step.sleep("settle", "1 minute")\n'
+        "    return {}\n"
+        for name in names
+    ]
+    return HEADER + "".join(blocks)
+
+
+def save(path: Path, text: str) -> None:
+    """An editor's safe write: a temp file in the same folder, then a rename."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".bench-", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temp, path)
+
+
+def make_project(root: Path, count: int) -> Path:
+    (root / "src" / "lunora").mkdir(parents=True)
+    (root / "wrangler.jsonc").write_text(WRANGLER, encoding="utf-8")
+    (root / "src" / "entry.py").write_text('"""entry"""\n', encoding="utf-8")
+    (root / "src" / "lunora" / "__init__.py").write_text("", encoding="utf-8")
+    save(root / "src" / "lunora" / "workflows.py", source(count, "wf_last"))
+    return root
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _reader(stream: object, lines: queue.Queue[str]) -> None:
+    assert hasattr(stream, "readline")
+    for line in iter(stream.readline, ""):
+        lines.put(line.rstrip("\n"))
+
+
+def _wait_line(lines: queue.Queue[str], pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no line matching {pattern.pattern!r}")
+        line = lines.get(timeout=remaining)
+        match = pattern.search(line)
+        if match:
+            return match
+
+
+def in_process(root: Path, count: int) -> tuple[float, float]:
+    """(libcst parse of workflows.py alone, a warm pipeline.run after an edit), in ms."""
+    project = load_project(root)
+    path = project.workflows_file
+    cache = ParseCache()
+    run(project, cache=cache)
+    parses, runs = [], []
+    for index in range(3):
+        text = source(count, f"probe_{index}")
+        started = time.perf_counter()
+        libcst.parse_module(text)
+        parses.append((time.perf_counter() - started) * 1000)
+        save(path, text)
+        started = time.perf_counter()
+        run(project, cache=cache)
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(parses), statistics.median(runs)
+
+
+def measure(count: int, saves: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"lunora-watch-{count}-") as folder:
+        root = make_project(Path(folder), count)
+        parse_ms, run_ms = in_process(root, count)
+        save(root / "src/lunora/workflows.py", source(count, "wf_last"))
+        lunora = Path(sys.executable).with_name("lunora")
+        process = subprocess.Popen(
+            [str(lunora), "dev", "--no-wrangler", "--project", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+        latencies: list[float] = []
+        loop_ms: list[float] = []
+        try:
+            _wait_line(lines, re.compile(r"lunora dev: watching"), 120)
+            time.sleep(0.5)  # let the watcher install its watches
+            generated = root / "src/lunora/_generated/workflows.py"
+            target = root / "src/lunora/workflows.py"
+            for index in range(saves):
+                expected = f"class WfSave{index}Workflow("
+                text = source(count, f"wf_save_{index}")
+                before = generated.stat().st_mtime_ns
+                started = time.perf_counter()
+                save(target, text)
+                while True:
+                    stat = generated.stat()
+                    if stat.st_mtime_ns != before and expected in generated.read_text("utf-8"):
+                        break
+                    time.sleep(0.001)
+                latencies.append((time.perf_counter() - started) * 1000)
+                summary = _wait_line(lines, SUMMARY, 60)
+                loop_ms.append(float(summary.group(2)))
+                time.sleep(0.05)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return {
+        "workflows": count,
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies),
+        "loop_p50": statistics.median(loop_ms),
+        "run_ms": run_ms,
+        "parse_ms": parse_ms,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--saves", type=int, default=20)
+    args = parser.parse_args()
+    print(f"lunora dev save->written latency, {args.saves} atomic saves per size (ms)")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    header = (
+        f"{'workflows':>9} {'p50':>8} {'p95':>8} {'max':>8} "
+        f"{'run(loop)':>10} {'run(warm)':>10} {'libcst':>8}"
+    )
+    print(header)
+    for count in args.sizes:
+        row = measure(count, args.saves)
+        print(
+            f"{row['workflows']:>9.0f} {row['p50']:>8.0f} {row['p95']:>8.0f} {row['max']:>8.0f} "
+            f"{row['loop_p50']:>10.0f} {row['run_ms']:>10.0f} {row['parse_ms']:>8.0f}",
+            flush=True,
+        )
+    print(
+        "p50/p95/max: save -> generated file updated (watch event + debounce + run);"
+        " run(loop): the loop's own run time (p50);\nrun(warm): one in-process pipeline.run"
+        " after an edit; libcst: parsing workflows.py alone (the floor of a libcst-based run)."
+    )
+
+
+if __name__ == "__main__":
+    main()
