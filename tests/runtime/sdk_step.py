@@ -85,7 +85,7 @@ class FakeStep:
         self.step_closures: dict[str, Any] = {}
         self.configs: list[tuple[str, Any]] = []
         self._counts: dict[str, int] = {}
-        self.do = self._do_implicit if implicit else self._do_legacy
+        self.do: Callable[..., Any] = self._do_implicit if implicit else self._do_legacy
 
     def _do_legacy(
         self,
