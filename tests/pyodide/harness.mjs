@@ -128,6 +128,7 @@ json.dumps([{"name": s.name, "binding": s.binding, "className": s.class_name} fo
         configs: inst.configs,
         cancelOutcome: inst.cancelOutcome,
         terminateOptions: inst.terminateOptions,
+        restartOptions: inst.restartOptions,
       });
     }
     result.virtualMs = engine.now - engine.start;

@@ -427,9 +427,22 @@ def check_runtime_body_fails(r: Result, mode: str) -> None:
 def check_runtime_handles(r: Result, mode: str) -> None:
     parent = r["instances"]["parent-1"]
     assert parent["status"] == "complete", parent["error"]
-    assert parent["output"] == {"kid": "kid-1", "answer": 42, "child_status": "complete"}
+    assert parent["output"] == {
+        "kid": "kid-1",
+        "answer": 42,
+        "child_status": "complete",
+        # read while kid-2 was still waiting for its turn; kid-3 was terminated
+        "more": {"kid-2": "queued", "kid-3": "terminated"},
+    }
     kid = r["instances"]["kid-1"]
     assert (kid["workflow"], kid["status"], kid["output"]) == ("child", "complete", 42)
+    # create_batch, pause/resume, restart(from_step=) and terminate(rollback=True) reached the
+    # binding in the shapes workerd's WorkflowImpl/InstanceImpl take.
+    kid2, kid3 = r["instances"]["kid-2"], r["instances"]["kid-3"]
+    assert (kid2["status"], kid2["output"]) == ("complete", 2)
+    assert kid2["restartOptions"] == {"from": {"name": "compute"}}
+    assert (kid3["status"], kid3["runs"]) == ("terminated", 0)
+    assert kid3["terminateOptions"] == {"rollback": True}
     assert observed(r, "child-status") == [
         ["lunora_workflow.handles.InstanceStatus", "complete", 42]
     ]
