@@ -62,7 +62,12 @@ def _iso(epoch_ms: float | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _step(record: EngineStepRecord) -> StepRecord:
+def _when(epoch_ms: float) -> str:
+    moment = dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _step(record: EngineStepRecord, *, finished: bool) -> StepRecord:
     attempts = tuple(
         StepAttempt(
             number=a.number,
@@ -76,14 +81,16 @@ def _step(record: EngineStepRecord) -> StepRecord:
     )
     success = {"complete": True, "errored": False}.get(record.status)
     note: str | None = None
-    if record.status == "pending":
+    if record.status == "pending" and finished:
+        note = "did not finish: the instance ended first"
+    elif record.status == "pending":
         if record.kind == "sleep" and record.wake_ms is not None:
-            note = f"sleeping until {_iso(record.wake_ms)}"
+            note = f"sleeping until {_when(record.wake_ms)}"
         elif record.kind == "waitForEvent":
-            until = f" (times out {_iso(record.wake_ms)})" if record.wake_ms is not None else ""
+            until = f" (times out {_when(record.wake_ms)})" if record.wake_ms is not None else ""
             note = f"waiting for a {record.event_type!r} event{until}"
         elif record.retry_at_ms is not None:
-            note = f"retrying at {_iso(record.retry_at_ms)}"
+            note = f"retrying at {_when(record.retry_at_ms)}"
     name = record.name if record.count == 1 else f"{record.name} #{record.count}"
     return StepRecord(
         name=name,
@@ -275,7 +282,7 @@ class LocalBackend:
             params=to_json(instance.params),
             output=to_json(instance.output),
             error=f"{error.name}: {error.message}" if error is not None else None,
-            steps=tuple(_step(r) for r in steps),
+            steps=tuple(_step(r, finished=instance.status() in TERMINAL_STATUSES) for r in steps),
             waiting_for=waiting if instance.status() not in TERMINAL_STATUSES else (),
         )
 
