@@ -474,7 +474,12 @@ class WorkflowTestEnv:
             if current is not None and current.cancelling():
                 raise
             if evicted:
-                self._hibernated(state, execution)
+                try:
+                    execution.check_hibernation()
+                except NonDeterminismError as error:
+                    self._errored(state, error)
+                else:
+                    self._hibernated(state, execution)
             elif execution.fatal is not None:
                 self._errored(state, execution.fatal)
             else:

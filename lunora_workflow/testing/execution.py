@@ -129,6 +129,10 @@ class Execution:
         self.step_limit = step_limit
         self.counters: dict[tuple[str, str], int] = {}
         self.calls: list[tuple[str, str]] = []
+        self.in_flight = 0
+        self._cursor = 0
+        self._consumed: set[int] = set()
+        self._replayable = len(state.history)
         self.active_callbacks = 0
         self.blocked: list[StepRecord | None] = []
         self.changed = asyncio.Event()
@@ -151,14 +155,8 @@ class Execution:
         key = (kind, name)
         count = self.counters.get(key, 0) + 1
         self.counters[key] = count
-        position = len(self.calls)
-        self.calls.append(key)
-        history = self.state.history
-        if position < len(history):
-            if history[position] != key:
-                self.fail(NonDeterminismError(self.state.id, position, history, self.calls))
-        else:
-            history.append(key)
+        self._match(key)
+        self.in_flight += 1
         record = self.state.records.get((kind, name, count))
         if record is None:
             record = StepRecord(kind=kind, name=name, count=count, start_ms=self.clock.now_ms)
@@ -166,11 +164,55 @@ class Execution:
             self.state.order.append(record)
         return record
 
+    def _match(self, key: tuple[str, str]) -> None:
+        """Check a call against the recorded history (the non-determinism check).
+
+        Calls must come in the recorded order. While other step calls of this execution are
+        still in flight (``asyncio.gather``, ``concurrent=True``) the order between branches
+        depends on timing, so there a call may match any recorded call not yet replayed.
+        """
+        history = self.state.history
+        self.calls.append(key)
+        while self._cursor in self._consumed:
+            self._cursor += 1
+        if self._cursor >= len(history):
+            history.append(key)
+            self._consumed.add(len(history) - 1)
+            return
+        if history[self._cursor] == key:
+            self._consumed.add(self._cursor)
+            return
+        if self.in_flight > 0:
+            for index in range(self._cursor + 1, len(history)):
+                if index not in self._consumed and history[index] == key:
+                    self._consumed.add(index)
+                    return
+            # A branch got past the point where it hibernated last time, ahead of another
+            # branch's replay: a new call. The unreplayed ones are checked at completion.
+            history.append(key)
+            self._consumed.add(len(history) - 1)
+            return
+        replayed = [*history[: self._cursor], key]
+        self.fail(NonDeterminismError(self.state.id, self._cursor, history, replayed))
+
+    def end_call(self) -> None:
+        """A step call returned or raised (it no longer counts as in flight)."""
+        self.in_flight -= 1
+
     def check_complete(self) -> None:
         """After the body returned: a replay that made fewer calls than history diverged too."""
+        self._check_replayed(len(self.state.history))
+
+    def check_hibernation(self) -> None:
+        """Before hibernating: every call of earlier executions must have been replayed."""
+        self._check_replayed(self._replayable)
+
+    def _check_replayed(self, upto: int) -> None:
         history = self.state.history
-        if len(self.calls) < len(history):
-            raise NonDeterminismError(self.state.id, len(self.calls), history, self.calls)
+        missing = [i for i in range(upto) if i not in self._consumed]
+        if missing:
+            position = missing[0]
+            raise NonDeterminismError(self.state.id, position, history, history[:position])
 
     async def _block(self, record: StepRecord | None) -> NoReturn:
         # The engine notices, waits for any running step callbacks, then cancels the body.
@@ -227,8 +269,11 @@ class Execution:
         resolved["retries"] = {**DEFAULT_STEP_CONFIG["retries"], **given.get("retries", {})}
         return resolved
 
-    async def do(self, name: str, config: Any, invoke: Callable[[Any], Any]) -> Any:
-        """``step.do``: the stored result, or run attempts with retries until one sticks."""
+    def begin_do(self, name: str, config: Any) -> StepRecord:
+        """The synchronous half of ``step.do``: validate, count, check determinism.
+
+        A finished record (``status`` complete or errored) needs no task: see :meth:`cached`.
+        """
         if not isinstance(name, str):
             raise TypeError(f"step name must be a str, got {type(name).__name__}")
         resolved = self._resolve_config(name, config)
@@ -241,11 +286,34 @@ class Execution:
         record = self._call("do", name)
         if record.config is None:
             record.config = resolved  # the first config sticks, as the platform persists it
-        settings = record.config
-        if record.status == "complete":
+        return record
+
+    def cached(self, record: StepRecord) -> Any:
+        """The stored result of a finished step (re-raises a stored error)."""
+        try:
+            if record.status == "errored":
+                self._raise_stored(record)
             return from_wire(record.output)
-        if record.status == "errored":
-            self._raise_stored(record)
+        finally:
+            self.end_call()
+
+    async def do(self, name: str, config: Any, invoke: Callable[[Any], Any]) -> Any:
+        """``step.do``: the stored result, or run attempts with retries until one sticks."""
+        record = self.begin_do(name, config)
+        if record.status != "pending":
+            return self.cached(record)
+        return await self.run_do(record, invoke)
+
+    async def run_do(self, record: StepRecord, invoke: Callable[[Any], Any]) -> Any:
+        """Run attempts of a step that has no stored outcome yet."""
+        try:
+            return await self._attempts(record, invoke)
+        finally:
+            self.end_call()
+
+    async def _attempts(self, record: StepRecord, invoke: Callable[[Any], Any]) -> Any:
+        settings = record.config
+        assert settings is not None
         while True:
             if record.retry_at_ms is not None:
                 if record.retry_at_ms > self.clock.now_ms:
@@ -329,72 +397,91 @@ class Execution:
         """``step.sleep``: block until ``duration`` of virtual time has passed."""
         length = _ms(duration)
         record = self._call("sleep", name)
-        if record.status == "complete":
-            return
-        now = self.clock.now_ms
-        disabled = self.state.sleep_disabled(name, record.count)
-        if record.wake_ms is None:
-            record.wake_ms = now + (0 if disabled else length)
-            record.config = {"duration_ms": length}
-        elif disabled:
-            record.wake_ms = min(record.wake_ms, now)
-        if record.wake_ms > now:
-            await self._block(record)
-        self._finish(record)
-        await self._pause_point()
+        try:
+            if record.status == "complete":
+                await asyncio.sleep(0)  # awaiting the platform's settled promise still yields
+                return
+            now = self.clock.now_ms
+            disabled = self.state.sleep_disabled(name, record.count)
+            if record.wake_ms is None:
+                record.wake_ms = now + (0 if disabled else length)
+                record.config = {"duration_ms": length}
+            elif disabled:
+                record.wake_ms = min(record.wake_ms, now)
+            if record.wake_ms > now:
+                await self._block(record)
+            self._finish(record)
+            await self._pause_point()
+        finally:
+            self.end_call()
 
     async def sleep_until(self, name: str, timestamp: Any) -> None:
         """``step.sleep_until``: block until the virtual clock reaches ``timestamp``."""
         target = _epoch_ms(timestamp)
         record = self._call("sleep", name)
-        if record.status == "complete":
-            return
-        if record.status == "errored":
-            self._raise_stored(record)
-        now = self.clock.now_ms
-        if record.wake_ms is None:
-            if target < now:
-                raise self._fail_record(
-                    record,
-                    StepError("Error", "You can't sleep until a time in the past, time-traveler"),
-                )
-            disabled = self.state.sleep_disabled(name, record.count)
-            record.wake_ms = now if disabled else target
-            record.config = {"until_ms": target}
-        if record.wake_ms > now:
-            await self._block(record)
-        self._finish(record)
-        await self._pause_point()
+        try:
+            if record.status == "complete":
+                await asyncio.sleep(0)
+                return
+            if record.status == "errored":
+                self._raise_stored(record)
+            now = self.clock.now_ms
+            if record.wake_ms is None:
+                if target < now:
+                    raise self._fail_record(
+                        record,
+                        StepError(
+                            "Error", "You can't sleep until a time in the past, time-traveler"
+                        ),
+                    )
+                disabled = self.state.sleep_disabled(name, record.count)
+                record.wake_ms = now if disabled else target
+                record.config = {"until_ms": target}
+            if record.wake_ms > now:
+                await self._block(record)
+            self._finish(record)
+            await self._pause_point()
+        finally:
+            self.end_call()
 
     # -- events -----------------------------------------------------------------------------
 
-    async def wait_for_event(self, name: str, event_type: str, timeout: Any) -> Any:  # noqa: ASYNC109 - the SDK's signature
+    async def wait_for_event(
+        self,
+        name: str,
+        event_type: str,
+        timeout: Any,  # noqa: ASYNC109 - the SDK's signature
+    ) -> Any:
         """``step.wait_for_event``: the event (buffered or future), or a timeout error."""
         timeout_ms = _ms(timeout if timeout else "24 hours")
         record = self._call("waitForEvent", name)
-        record.event_type = event_type
-        if record.status == "complete":
-            return from_wire(record.output)
-        if record.status == "errored":
-            self._raise_stored(record)
-        state, now = self.state, self.clock.now_ms
-        timed_out = WorkflowTimeoutError(f"Execution timed out after {timeout_ms:.0f}ms")
-        if state.forced_event_timeout(name, record.count):
-            self._unregister(record)
-            raise self._fail_record(record, timed_out)
-        if record.wake_ms is None:
-            record.wake_ms = now + timeout_ms
-            record.config = {"timeout_ms": timeout_ms}
-            buffered = state.events.get(event_type)
-            if buffered:
-                self._finish(record, output=buffered.popleft())
+        try:
+            record.event_type = event_type
+            if record.status == "complete":
+                await asyncio.sleep(0)
                 return from_wire(record.output)
-            state.pending_waits.append(record)
-        if record.wake_ms <= now:
-            self._unregister(record)
-            raise self._fail_record(record, timed_out)
-        await self._block(record)
-        raise AssertionError("unreachable")  # pragma: no cover
+            if record.status == "errored":
+                self._raise_stored(record)
+            state, now = self.state, self.clock.now_ms
+            timed_out = WorkflowTimeoutError(f"Execution timed out after {timeout_ms:.0f}ms")
+            if state.forced_event_timeout(name, record.count):
+                self._unregister(record)
+                raise self._fail_record(record, timed_out)
+            if record.wake_ms is None:
+                record.wake_ms = now + timeout_ms
+                record.config = {"timeout_ms": timeout_ms}
+                buffered = state.events.get(event_type)
+                if buffered:
+                    self._finish(record, output=buffered.popleft())
+                    return from_wire(record.output)
+                state.pending_waits.append(record)
+            if record.wake_ms <= now:
+                self._unregister(record)
+                raise self._fail_record(record, timed_out)
+            await self._block(record)
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self.end_call()
 
     def _unregister(self, record: StepRecord) -> None:
         if record in self.state.pending_waits:

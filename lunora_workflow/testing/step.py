@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -21,6 +22,23 @@ __all__ = ["StepFunction", "WorkflowStep"]
 
 #: What ``@step.do(...)`` turns a function into: an async zero-argument callable.
 StepFunction = Callable[[], Coroutine[Any, Any, Any]]
+
+
+def _parameter_names(func: Callable[..., Any]) -> list[str]:
+    """The parameter names ``inspect.signature`` would list, in order.
+
+    Plain functions are read from their code object: a body replayed a hundred times declares
+    its step functions a hundred times, and ``inspect.signature`` would dominate the cost.
+    """
+    code = getattr(func, "__code__", None)
+    if (
+        type(func) is types.FunctionType
+        and code is not None
+        and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+        and not code.co_kwonlyargcount
+    ):
+        return list(code.co_varnames[: code.co_argcount])
+    return list(inspect.signature(func).parameters)
 
 
 class _CtxSlot:
@@ -95,18 +113,18 @@ class WorkflowStep:
     def _dependencies(
         self, func: Callable[..., Any], depends: list[StepFunction] | None, *, implicit: bool
     ) -> list[Any]:
-        parameters = list(inspect.signature(func).parameters.values())
+        parameters = _parameter_names(func)
         sources: list[Any] = []
         if implicit:
             for parameter in parameters:
-                if parameter.name in self.step_closures:
-                    sources.append(self.step_closures[parameter.name])
-                elif parameter.name == "ctx":
+                if parameter in self.step_closures:
+                    sources.append(self.step_closures[parameter])
+                elif parameter == "ctx":
                     sources.append(_CTX)
                 else:
-                    raise TypeError(f"Received unexpected parameter {parameter.name}")
+                    raise TypeError(f"Received unexpected parameter {parameter}")
             return sources
-        plain = [p for p in parameters if p.name != "ctx"]
+        plain = [p for p in parameters if p != "ctx"]
         if depends is None and plain:
             raise TypeError(
                 f"Step has {len(plain)} non-ctx parameter(s) but no 'depends' list provided"
@@ -118,13 +136,13 @@ class WorkflowStep:
             )
         remaining = iter(depends or [])
         for parameter in parameters:
-            if parameter.name == "ctx":
+            if parameter == "ctx":
                 sources.append(_CTX)
                 continue
             dependency = next(remaining)
             if not hasattr(dependency, "_step_name"):
                 raise TypeError(
-                    f"'depends' entry for parameter {parameter.name!r} is not a "
+                    f"'depends' entry for parameter {parameter!r} is not a "
                     "function decorated with step.do"
                 )
             sources.append(dependency)
@@ -156,7 +174,16 @@ class WorkflowStep:
         def invoke(ctx: Any) -> Any:
             return func(*(ctx if value is _CTX else value for value in values))
 
-        task = asyncio.ensure_future(self._execution.do(step_name, config, invoke))
+        record = self._execution.begin_do(step_name, config)
+        if record.status != "pending":
+            # Replays answer from storage without a task (a long replay stays cheap), but
+            # still yield once, as the platform's promise would, so concurrent branches
+            # interleave as they did on the first run.
+            await asyncio.sleep(0)
+            result = self._execution.cached(record)
+            self._memoized[key] = result
+            return result
+        task = asyncio.ensure_future(self._execution.run_do(record, invoke))
         self._in_flight[key] = task
         try:
             result = await task

@@ -161,3 +161,28 @@ async def test_catching_the_hibernation_is_reported(workflow_env: WorkflowTestEn
     await instance.wait_for_status("errored")
     assert instance.error is not None
     assert "must not catch asyncio.CancelledError" in instance.error.message
+
+
+async def test_a_random_name_in_a_concurrent_branch_is_detected(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    ticket = itertools.count(1)
+
+    class Fan(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            async def branch(tag: str) -> None:
+                @step.do(f"{tag}-1")
+                async def one() -> str:
+                    return tag
+
+                await one()
+                await step.sleep(f"{tag}-nap", "1 minute")
+
+            await asyncio.gather(branch("a"), branch(f"b{next(ticket)}"))
+
+    workflow_env.register(Fan, name="fan")
+    instance = await workflow_env.create("fan")
+    await instance.wait_for_status("errored", within="1 day")
+    error = instance.exception
+    assert isinstance(error, NonDeterminismError)
+    assert error.expected == ("do", "b1-1")
