@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 #: command name -> (module under lunora_codegen.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile the wrangler config."),
+    "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile wrangler config."),
     "dev": ("dev", "dev", "Regenerate on every save and run the dev server alongside."),
     "generate": ("generate", "generate", "Scaffold a workflow or a step into your lunora package."),
     "run": ("run", "run", "Run a workflow on the local test engine and print its timeline."),

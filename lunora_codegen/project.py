@@ -75,7 +75,8 @@ def find_project(start: Path) -> Path:
         if any((folder / name).is_file() for name in (*CONFIG_NAMES, "pyproject.toml")):
             return folder
     raise ProjectNotFoundError(
-        f"no wrangler.jsonc, wrangler.json, wrangler.toml or pyproject.toml found at or above {start}"
+        "no wrangler.jsonc, wrangler.json, wrangler.toml or pyproject.toml found "
+        f"at or above {start}"
     )
 
 
@@ -114,4 +115,6 @@ def load_project(start: Path | None = None) -> Project:
         package_dir = entry_path.parent / "lunora"
     else:
         package_dir = root / "lunora"
-    return Project(root=root, config_path=config_path, entry_path=entry_path, package_dir=package_dir)
+    return Project(
+        root=root, config_path=config_path, entry_path=entry_path, package_dir=package_dir
+    )

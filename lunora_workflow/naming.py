@@ -4,10 +4,10 @@ Every name lunora derives from a workflow's export name comes from this module, 
 class codegen writes, the binding the reconciler wires and the binding the runtime looks up
 can never disagree.
 
-| export (Python)                       | class                    | binding                    | deployed name     |
-|---------------------------------------|--------------------------|----------------------------|-------------------|
-| ``channel_welcome``                   | ``ChannelWelcomeWorkflow`` | ``WORKFLOW_CHANNEL_WELCOME`` | ``channel-welcome`` |
-| ``order_pipeline`` with ``name="orders"`` | ``OrderPipelineWorkflow``  | ``WORKFLOW_ORDER_PIPELINE``  | ``orders``          |
+- ``channel_welcome`` -> class ``ChannelWelcomeWorkflow``, binding ``WORKFLOW_CHANNEL_WELCOME``,
+  deployed as ``channel-welcome``;
+- ``order_pipeline`` with ``name="orders"`` -> ``OrderPipelineWorkflow``,
+  ``WORKFLOW_ORDER_PIPELINE``, deployed as ``orders`` (``name=`` changes only the deployed name).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ __all__ = [
     "INSTANCE_ID_MAX",
     "RESERVED_EVENT_PREFIX",
     "RESERVED_STEP_PREFIX",
-    "class_name",
     "binding_name",
+    "class_name",
     "deployed_name",
     "deployed_name_problem",
     "event_type_problem",
@@ -49,7 +49,7 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[A-Z]")
 
 
 def words(export: str) -> list[str]:
-    """Split an export name into lower-case words: ``order_pipeline`` -> ``["order", "pipeline"]``."""
+    """Split an export name into lower-case words: ``orderPipeline`` -> ``order``, ``pipeline``."""
     out: list[str] = []
     for chunk in export.split("_"):
         out.extend(match.group(0).lower() for match in _WORD.finditer(chunk))
@@ -57,7 +57,10 @@ def words(export: str) -> list[str]:
 
 
 def class_name(export: str) -> str:
-    """The generated ``WorkflowEntrypoint`` class: ``channel_welcome`` -> ``ChannelWelcomeWorkflow``."""
+    """The generated class name: ``channel_welcome`` -> ``ChannelWelcomeWorkflow``.
+
+    Splits on underscores and on lower-to-upper case changes, like the TypeScript original.
+    """
     return "".join(word[:1].upper() + word[1:] for word in words(export)) + "Workflow"
 
 
@@ -89,7 +92,9 @@ def _cloudflare_id_problem(kind: str, value: str, limit: int) -> str | None:
     if not value:
         return f"{kind} must not be empty"
     if len(value) > limit:
-        return f"{kind} {value!r} is {len(value)} characters long; Cloudflare allows at most {limit}"
+        return (
+            f"{kind} {value!r} is {len(value)} characters long; Cloudflare allows at most {limit}"
+        )
     if not _CLOUDFLARE_ID.match(value):
         return (
             f"{kind} {value!r} must match ^[a-zA-Z0-9_][a-zA-Z0-9-_]*$ "

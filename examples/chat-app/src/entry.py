@@ -31,5 +31,5 @@ class Default(WorkerEntrypoint):
             return Response.json({"id": instance.id})
         if parts[0] == "status" and len(parts) == 2:
             status = await handle.get(parts[1]).status()
-            return Response.json({"status": status.status, "output": status.output})
+            return Response.json({"status": status.status, "output": status.raw_output})
         return Response("not found", status=404)
