@@ -107,6 +107,18 @@ class DevLoop:
         except LunoraToolError as error:
             self.console.error(f"lunora: {error}; keeping the previous project settings")
 
+    def _invalidate(self, paths: Sequence[Path]) -> None:
+        """Make the parse cache re-read ``paths``, whatever their mtime and size say.
+
+        The cache trusts an unchanged ``(mtime_ns, size)``. Two saves of the same size within
+        one filesystem timestamp tick (a few ms) look identical to it, while the loop already
+        knows from the content hashes that these files changed.
+        """
+        targets = {path.resolve() for path in paths}
+        for known in (self.project.workflows_file, self.project.steps_file, *paths):
+            if known.resolve() in targets:
+                self.cache.forget(known)
+
     def _codegen(self) -> tuple[bool, tuple[Path, ...]]:
         try:
             result = run(self.project, cache=self.cache)
@@ -130,6 +142,7 @@ class DevLoop:
         with self._lock:
             started = time.perf_counter()
             self._reload_project(changed)
+            self._invalidate(changed)
             written: list[Path] = []
             ok = False
             for _attempt in range(_MAX_RERUNS):
@@ -146,6 +159,7 @@ class DevLoop:
                 if not moved:
                     break
                 self._reload_project(sorted(moved))
+                self._invalidate(sorted(moved))
             elapsed_ms = (time.perf_counter() - started) * 1000
             outcome = RunOutcome(ok, tuple(written), tuple(changed), elapsed_ms)
             self.outcomes.append(outcome)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 from lunora_codegen.project import load_project
 from lunora_codegen.watch.inputs import InputFilter, watch_dirs
+from lunora_codegen.watch.loop import DevLoop
 
-from .conftest import generated, make_project, running_loop, save, wait_for, workflow_source
+from .conftest import (
+    RecordingConsole,
+    generated,
+    make_project,
+    running_loop,
+    save,
+    wait_for,
+    workflow_source,
+)
 
 
 def test_a_save_regenerates(tmp_path: Path) -> None:
@@ -137,3 +147,39 @@ def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
     assert root.resolve() in dirs
     assert package / "_generated" not in dirs
     assert package / "__pycache__" not in dirs
+
+
+def test_an_edit_during_a_run_is_picked_up_before_the_loop_goes_idle(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    target = root / "src/lunora/workflows.py"
+    calls: list[int] = []
+
+    class EditedMidRun(DevLoop):
+        """The user saves again right after codegen has read the file (the real pipeline runs)."""
+
+        def _codegen(self) -> tuple[bool, tuple[Path, ...]]:
+            result = super()._codegen()
+            calls.append(1)
+            if len(calls) == 1:
+                save(target, workflow_source("first", "late"))
+            return result
+
+    console = RecordingConsole()
+    outcome = EditedMidRun(root, console=console).regenerate()
+    assert len(calls) == 2
+    assert outcome.ok
+    assert "class LateWorkflow" in generated(root)
+    assert len(console.lines) == 1  # still one summary line for the whole run
+
+
+def test_same_size_saves_within_one_timestamp_tick_are_not_missed(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first", "aaa")
+    target = root / "src/lunora/workflows.py"
+    loop = DevLoop(root, console=RecordingConsole())
+    loop.regenerate()
+    stat = target.stat()
+    save(target, workflow_source("first", "bbb"))  # same size as "aaa"
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same mtime
+    assert target.stat().st_size == stat.st_size
+    loop.regenerate(loop.pending([target.resolve()]))
+    assert "class BbbWorkflow" in generated(root)
