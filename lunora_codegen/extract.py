@@ -474,6 +474,7 @@ class _Extractor:
         self.locator = _Locator(module)
         self.problems: list[tuple[cst.CSTNode, str]] = []
         self._index: dict[str, list[tuple[int, int]]] | None = None
+        self._names: list[list[str]] | None = None
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -765,12 +766,13 @@ class _Extractor:
         workflows: list[WorkflowDecl] = []
         steps: list[StepDecl] = []
         exported: set[str] = set()
+        occurrences = self._occurrences(found)
         for item in found:
             if item.export in exported:
                 continue  # reported by _check_rebinding; keep the first declaration only
             exported.add(item.export)
             # the cheap index lists top-level bindings in order: count earlier ones
-            occurrence = self._binding_occurrence(item)
+            occurrence = occurrences.get((item.index, item.export), 0)
             line, column = self._position(item.export, occurrence)
             self._check_positional(item)
             name = self._name_override(item.call)
@@ -826,12 +828,24 @@ class _Extractor:
             bindings=bindings,
         )
 
-    def _binding_occurrence(self, item: _Found) -> int:
-        count = 0
-        for stmt in self.module.body[: item.index]:
-            if item.export in _statement_bindings(stmt):
-                count += 1
-        return count
+    def _statement_names(self) -> list[list[str]]:
+        """The names each top-level statement binds (computed once per file)."""
+        if self._names is None:
+            self._names = [_statement_bindings(stmt) for stmt in self.module.body]
+        return self._names
+
+    def _occurrences(self, found: list[_Found]) -> dict[tuple[int, str], int]:
+        """For each declaration, how many top-level bindings of its name come before it: the
+        index into the cheap position index."""
+        targets = {(item.index, item.export) for item in found}
+        counts: dict[str, int] = {}
+        occurrences: dict[tuple[int, str], int] = {}
+        for index, names in enumerate(self._statement_names()):
+            for name in names:
+                if (index, name) in targets:
+                    occurrences[(index, name)] = counts.get(name, 0)
+                counts[name] = counts.get(name, 0) + 1
+        return occurrences
 
     def _position_list(self, name: str) -> list[tuple[int, int]]:
         if self._index is None:
@@ -845,14 +859,14 @@ class _Extractor:
         if not exports:
             return
         first_seen: dict[str, int] = {}
-        for index, stmt in enumerate(self.module.body):
-            for name in _statement_bindings(stmt):
+        for index, names in enumerate(self._statement_names()):
+            for name in names:
                 if name not in exports:
                     continue
                 if name not in first_seen:
                     first_seen[name] = index
                     continue
-                node = _binding_node(stmt, name)
+                node = _binding_node(self.module.body[index], name)
                 self.problems.append(
                     (
                         node,
@@ -938,6 +952,8 @@ class ParseCache:
         self._entries: dict[Path, _CacheEntry] = {}
         #: how many files the last :meth:`extract` calls parsed (for tests and benchmarks)
         self.parsed = 0
+        #: results later stages derive from these facts (see ``pipeline.generate``)
+        self.memo: dict[str, object] = {}
 
     def extract(self, path: Path, kind: Literal["workflow", "step"]) -> ModuleFacts:
         """The facts of ``path``, from the cache when the file has not changed."""

@@ -116,9 +116,32 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
     cache = cache if cache is not None else ParseCache()
     workflows = _facts(cache, project.workflows_file, "workflow")
     steps = _facts(cache, project.steps_file, "step")
+    line_length = detect_line_length(project.package_dir)
+    # Same facts objects (nothing was re-parsed) and same settings: the output cannot differ,
+    # so a long-lived cache (watch mode) skips modelling and rendering as well.
+    memo = cache.memo.get("generate")
+    if (
+        isinstance(memo, _Memo)
+        and memo.project == project
+        and memo.workflows is workflows
+        and memo.steps is steps
+        and memo.line_length == line_length
+    ):
+        return memo.generated
     model = build_model(project.package_name, workflows, steps)
-    files = render(model, line_length=detect_line_length(project.package_dir))
-    return GeneratedFiles(project=project, model=model, files=files)
+    files = render(model, line_length=line_length)
+    generated = GeneratedFiles(project=project, model=model, files=files)
+    cache.memo["generate"] = _Memo(project, workflows, steps, line_length, generated)
+    return generated
+
+
+@dataclass(frozen=True)
+class _Memo:
+    project: Project
+    workflows: ModuleFacts | None
+    steps: ModuleFacts | None
+    line_length: int
+    generated: GeneratedFiles
 
 
 def run(
