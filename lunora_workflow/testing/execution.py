@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
@@ -39,6 +40,7 @@ DEFAULT_STEP_CONFIG: dict[str, Any] = {
     "timeout": "10 minutes",
 }
 MAX_STEP_NAME_LENGTH = 256
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _CONFIG_DOCS = "See https://developers.cloudflare.com/workflows/build/sleeping-and-retrying/"
 
 
@@ -254,7 +256,7 @@ class Execution:
     # -- step.do ----------------------------------------------------------------------------
 
     def _resolve_config(self, name: str, config: Any) -> dict[str, Any]:
-        if len(name) > MAX_STEP_NAME_LENGTH or any(ord(c) < 0x20 for c in name):
+        if len(name) > MAX_STEP_NAME_LENGTH or _CONTROL.search(name):
             raise WorkflowFatalError(
                 f'Step name "{name}" exceeds max length ({MAX_STEP_NAME_LENGTH} chars) '
                 "or invalid characters found"

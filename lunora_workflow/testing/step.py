@@ -101,7 +101,7 @@ class WorkflowStep:
 
             async def wrapper() -> Any:
                 sources = self._dependencies(func, depends, implicit=implicit)
-                values = await self._resolve_all(sources, concurrent=concurrent)
+                values = await self._resolve_all(sources, concurrent=concurrent) if sources else []
                 return await self._call(step_name, wrapper, config, func, values)
 
             wrapper._step_name = step_name  # type: ignore[attr-defined]
