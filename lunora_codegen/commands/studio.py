@@ -65,12 +65,17 @@ def studio(project_dir: Path | None, port: int, host: str, remote: bool, speed: 
     except NonLoopbackHostError as error:
         raise click.BadParameter(str(error), param_hint="--host") from None
 
+    credentials: tuple[str, str] | None = None
+    if remote:
+        from lunora_codegen.studio.remote import credentials_from_env
+
+        credentials = credentials_from_env(os.environ)
     project = load_project(project_dir)
     catalog = load_catalog(project)
-    if remote:
-        from lunora_codegen.studio.remote import RemoteBackend, credentials_from_env
+    if credentials is not None:
+        from lunora_codegen.studio.remote import RemoteBackend
 
-        account_id, api_token = credentials_from_env(os.environ)
+        account_id, api_token = credentials
         backend: object = RemoteBackend(catalog, account_id=account_id, api_token=api_token)
     else:
         from lunora_codegen.studio.local import LocalBackend
