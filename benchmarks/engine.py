@@ -16,7 +16,6 @@ from typing import Any
 
 from lunora_workflow.testing import WorkflowTestEnv
 
-
 #: step calls the bodies made, replays included (the engine answers most from storage)
 CALLS = [0]
 
