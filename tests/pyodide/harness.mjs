@@ -155,12 +155,18 @@ async function main() {
       mode: { type: "string", default: "both" },
       only: { type: "string" },
       list: { type: "boolean", default: false },
+      specs: { type: "boolean", default: false },
       bench: { type: "boolean", default: false },
       steps: { type: "string", default: "200" },
     },
   });
   if (values.list) {
     emit(SCENARIOS.map((s) => s.id));
+    return 0;
+  }
+  if (values.specs) {
+    // The scenario definitions as data, for the CPython side of the differential test.
+    emit(SCENARIOS.map(({ setup, teardown, ...spec }) => ({ ...spec, patched: Boolean(setup || teardown) })));
     return 0;
   }
   const missing = missingSetup(paths(ROOT));

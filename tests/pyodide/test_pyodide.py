@@ -73,6 +73,26 @@ def report() -> dict[str, Any]:
     return run_harness("--mode", "both")
 
 
+@pytest.fixture(scope="module")
+def cpython_report() -> dict[str, Any]:
+    """The same runtime/example scenarios on CPython with lunora_workflow.testing."""
+    specs = subprocess.run(
+        [_node(), str(HARNESS), "--specs"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "pyodide" / "cpython_side.py")],
+        input=specs,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"cpython_side.py exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
 def scenario(report: dict[str, Any], name: str, mode: str) -> Result:
     result: Result = report["scenarios"][name][mode]
     assert "harnessError" not in result, result.get("harnessError")
@@ -637,3 +657,34 @@ def test_scenario(report: dict[str, Any], name: str, mode: str) -> None:
     if "skipped" in result:
         pytest.skip(result["skipped"])
     CHECKS[name](scenario(report, name, mode), mode)
+
+
+def _differential_cases() -> list[Any]:
+    cases = []
+    for name in sorted(CHECKS):
+        if not name.startswith(("runtime.", "example.")) or name.endswith(".cancel"):
+            continue
+        for mode in MODES:
+            marks = (
+                [pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True)]
+                if name in KNOWN_BUGS
+                else []
+            )
+            cases.append(pytest.param(name, mode, marks=marks, id=f"{name}-{mode}"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "mode"), _differential_cases())
+def test_cpython_engine_agrees(
+    report: dict[str, Any], cpython_report: dict[str, Any], name: str, mode: str
+) -> None:
+    """The CPython test engine and real Pyodide + SDK end every instance the same way."""
+    cpython = cpython_report[name][mode]
+    assert "crash" not in cpython, cpython.get("crash")
+    pyodide = scenario(report, name, mode)["instances"]
+    assert sorted(cpython["instances"]) == sorted(pyodide)
+    for instance_id, expected in pyodide.items():
+        got = cpython["instances"][instance_id]
+        assert (got["status"], got["output"]) == (expected["status"], expected["output"]), (
+            instance_id
+        )
