@@ -40,11 +40,13 @@ __all__ = [
     "RUNTIME_PACKAGE",
     "ImportSpec",
     "ModuleFacts",
+    "ModuleTree",
     "ParseCache",
     "StepDecl",
     "TypeRef",
     "WorkflowDecl",
     "extract_source",
+    "parse_tree",
 ]
 
 #: The runtime package whose ``define_workflow`` / ``define_step`` / ``WorkflowContext`` we match.
@@ -991,3 +993,52 @@ class ParseCache:
     def forget(self, path: Path) -> None:
         """Drop one file from the cache (watch mode: the file was deleted)."""
         self._entries.pop(path, None)
+
+
+# --------------------------------------------------------------------------------------------
+# The parsed tree, for the lints (lunora_codegen.lints)
+
+
+@dataclass(frozen=True)
+class ModuleTree:
+    """One module's libcst tree, its runtime aliases and its declarations' handler functions.
+
+    Unlike :class:`ModuleFacts` this holds libcst nodes, so it is built on demand by the lints
+    and never cached. Positions are computed lazily, only for nodes a lint reports.
+    """
+
+    path: Path
+    module: cst.Module
+    #: local name -> ``lunora_workflow`` attribute it is bound to (``dw`` -> ``define_workflow``)
+    runtime_names: Mapping[str, str]
+    #: local names bound to the runtime module itself (``import lunora_workflow as lw``)
+    runtime_modules: frozenset[str]
+    #: export -> the handler ``def`` of each ``define_workflow`` / ``define_step`` declaration
+    handlers: Mapping[str, cst.FunctionDef]
+    locator: _Locator = field(repr=False, compare=False)
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """``(line, column)``, both 1-based, of ``node``'s first character."""
+        return self.locator.position(node)
+
+
+def parse_tree(
+    path: Path, source: str, kind: Literal["workflow", "step"] | None = None
+) -> ModuleTree:
+    """Parse ``source`` and find its ``define_workflow`` (``kind="workflow"``) or
+    ``define_step`` declarations the way extraction does. Raises ``libcst.ParserSyntaxError``;
+    declaration problems are left to :func:`extract_source` to report."""
+    module = cst.parse_module(source)
+    extractor = _Extractor(path, source, module, kind or "workflow")
+    handlers: dict[str, cst.FunctionDef] = {}
+    if kind is not None:
+        for item in extractor.scan():
+            handlers.setdefault(item.export, item.handler)
+    return ModuleTree(
+        path=path,
+        module=module,
+        runtime_names=dict(extractor.scope.runtime_names),
+        runtime_modules=frozenset(extractor.scope.runtime_modules),
+        handlers=handlers,
+        locator=extractor.locator,
+    )
