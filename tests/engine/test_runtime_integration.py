@@ -1,0 +1,56 @@
+"""The engine running the real runtime: a definition registered through run_workflow."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from lunora_workflow import WorkflowContext, define_workflow
+from lunora_workflow.testing import WorkflowTestEnv
+
+
+class Params(TypedDict):
+    name: str
+
+
+attempts: list[int] = []
+
+
+@define_workflow
+async def greeter(ctx: WorkflowContext[Params]) -> dict[str, Any]:
+    """Greet, nap, greet again (the second step fails once)."""
+    first = await ctx.step.do("hello", lambda: {"text": f"hello {ctx.params['name']}"})
+    await ctx.step.sleep("nap", "2 hours")
+
+    def again() -> dict[str, str]:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            raise RuntimeError("flaky")
+        return {"text": "again"}
+
+    second = await ctx.step.do("again", again, retries={"limit": 2, "delay": "1 minute"})
+    return {"first": first["text"], "second": second["text"]}
+
+
+async def test_a_definition_runs_through_run_workflow(workflow_env: WorkflowTestEnv) -> None:
+    attempts.clear()
+    workflow_env.register_definition(greeter, export="greeter")
+    binding = workflow_env.env.WORKFLOW_GREETER
+    handle = await binding.create(id="g1", params={"name": "Ada"})
+    instance = workflow_env.instance("g1")
+
+    await instance.wait_for_status("complete")
+
+    assert (await handle.status()).output == {"first": "hello Ada", "second": "again"}
+    assert [r.label for r in instance.steps] == ["hello-1", "nap-1", "again-1"]
+    assert len(instance.step("again").attempts) == 2
+    assert instance.replays == 2  # the nap and the retry delay
+    assert attempts == [1, 2]
+
+
+async def test_bad_params_fail_the_instance(workflow_env: WorkflowTestEnv) -> None:
+    workflow_env.register_definition(greeter, export="greeter")
+    instance = await workflow_env.create("greeter", {"nom": "x"})
+    await instance.wait_for_status("errored")
+    assert instance.error is not None
+    assert instance.error.name == "NonRetryableError"
+    assert instance.steps == []
