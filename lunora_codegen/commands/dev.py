@@ -15,6 +15,7 @@ from types import FrameType
 
 import click
 
+from lunora_codegen.diagnostics import display_path
 from lunora_codegen.watch.loop import DevLoop
 from lunora_codegen.watch.server import SERVER_CMD_ENV, DevServer, resolve_server_command
 
@@ -81,8 +82,8 @@ def dev(
 
             server = DevServer(argv, loop.project.root, on_exit=_exited)
             server.start()
-        where = loop.project.package_dir
-        loop.console.info(f"lunora dev: watching {where} (Ctrl-C to stop)")
+        where = display_path(loop.project.package_dir)
+        loop.console.info(f"lunora dev: watching {where}/ (Ctrl-C to stop)")
         loop.watch(stop)
     finally:
         if server is not None:

@@ -82,8 +82,13 @@ class InputFilter:
 
     def __call__(self, change: object, raw_path: str) -> bool:
         path = Path(raw_path)
-        # A new sub-package must be seen, so that the watcher can start watching it.
-        return self.accepts(path) or (self.is_package_dir(path) and path != self.package)
+        if self.accepts(path):
+            return True
+        # A new sub-package, or a folder on the way to a package that does not exist yet, must
+        # be seen, so that the watcher can start watching it.
+        if self.is_package_dir(path):
+            return path != self.package
+        return path != self.root and self.package.is_relative_to(path)
 
 
 def watch_dirs(project: Project) -> list[Path]:
@@ -96,6 +101,11 @@ def watch_dirs(project: Project) -> list[Path]:
                 d for d in subdirs if d not in EXCLUDED_DIRS and not d.startswith(".")
             )
             dirs.add(Path(folder))
+    else:
+        # No package yet: watch the deepest existing folder on its way, to see it appear.
+        ancestor = next((p for p in rules.package.parents if p.is_dir()), rules.root)
+        if ancestor.is_relative_to(rules.root):
+            dirs.add(ancestor)
     return sorted(d for d in dirs if d.is_dir())
 
 

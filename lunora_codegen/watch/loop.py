@@ -202,8 +202,20 @@ class DevLoop:
         ``on_ready`` is called once the file watches are in place (tests wait for it).
         """
         ready = on_ready
+        first = True
         while not stop_event.is_set():
             dirs = watch_dirs(self.project)
+            if not first:
+                # Files may have landed in a new folder before it was watched.
+                current = snapshot(self.project)
+                missed = sorted(
+                    path
+                    for path in current.keys() | self.baseline.keys()
+                    if current.get(path) != self.baseline.get(path)
+                )
+                if missed:
+                    self.regenerate(missed)
+            first = False
             rewatch = False
             for changes in watchfiles.watch(
                 *dirs,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -183,3 +184,14 @@ def test_same_size_saves_within_one_timestamp_tick_are_not_missed(tmp_path: Path
     assert target.stat().st_size == stat.st_size
     loop.regenerate(loop.pending([target.resolve()]))
     assert "class BbbWorkflow" in generated(root)
+
+
+def test_a_package_created_while_watching_is_picked_up(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "first")
+    shutil.rmtree(root / "src")
+    with running_loop(root) as (loop, console):
+        assert not loop.outcomes[0].ok  # no package yet: reported, and the loop keeps going
+        assert "no lunora package at " in console.text()
+        (root / "src" / "lunora").mkdir(parents=True)
+        save(root / "src/lunora/workflows.py", workflow_source("first"))
+        wait_for(lambda: "class FirstWorkflow" in generated(root), what="the new package")
