@@ -56,6 +56,7 @@ def studio(project_dir: Path | None, port: int, host: str, remote: bool, speed: 
     """
     from lunora_codegen.project import load_project
     from lunora_codegen.studio.app import create_app
+    from lunora_codegen.studio.backend import Backend
     from lunora_codegen.studio.catalog import load_catalog
     from lunora_codegen.studio.security import NonLoopbackHostError, check_bind_host
     from lunora_codegen.studio.server import StudioServer, free_port
@@ -76,12 +77,12 @@ def studio(project_dir: Path | None, port: int, host: str, remote: bool, speed: 
         from lunora_codegen.studio.remote import RemoteBackend
 
         account_id, api_token = credentials
-        backend: object = RemoteBackend(catalog, account_id=account_id, api_token=api_token)
+        backend: Backend = RemoteBackend(catalog, account_id=account_id, api_token=api_token)
     else:
         from lunora_codegen.studio.local import LocalBackend
 
-        backend = LocalBackend(catalog, speed=speed)  # type: ignore[arg-type]
-    app = create_app(backend, title=project.root.name)  # type: ignore[arg-type]
+        backend = LocalBackend(catalog, speed="fast" if speed == "fast" else "real")
+    app = create_app(backend, title=project.root.name)
     server = StudioServer(app, host=host, port=port or free_port(host))
     mode = "Cloudflare (remote)" if remote else f"local engine, {speed} time"
     click.echo(f"lunora studio: {len(catalog.entries)} workflow(s), {mode}")

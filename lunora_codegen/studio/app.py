@@ -51,8 +51,6 @@ from lunora_workflow import naming
 __all__ = ["StudioApp", "create_app", "templates_dir"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: How often the live streams look for changes, in seconds.
-POLL_INTERVAL = 0.25
 #: A comment line keeps idle streams open through proxies and lets the server notice a gone client.
 KEEPALIVE_INTERVAL = 15.0
 
@@ -335,8 +333,8 @@ class StudioApp:
                 yield ": keep-alive\n\n"
             if await request.is_disconnected():
                 return
-            await asyncio.sleep(POLL_INTERVAL)
-            idle += POLL_INTERVAL
+            await asyncio.sleep(self.backend.poll_interval)
+            idle += self.backend.poll_interval
 
     @staticmethod
     def _limit(request: Request) -> int | None:

@@ -184,6 +184,9 @@ class Backend(Protocol):
     mode: str
     """``"local"`` or ``"remote"``: shown in the page header."""
 
+    poll_interval: float
+    """Seconds between two looks for changes by a live stream (each look may cost API calls)."""
+
     async def workflows(self) -> list[WorkflowInfo]:
         """The project's declared workflows, sorted by export name."""
         ...

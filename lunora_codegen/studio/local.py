@@ -110,6 +110,7 @@ class LocalBackend:
     """Runs the catalog's workflows on a fresh :class:`WorkflowTestEnv` in this process."""
 
     mode = "local"
+    poll_interval = 0.25
 
     def __init__(self, catalog: Catalog, *, speed: Speed = "real") -> None:
         if speed not in ("real", "fast"):
