@@ -524,19 +524,31 @@ class WorkflowTestEnv:
                 if execution.fatal is not None:
                     task.cancel()
                     return False
-                if execution.blocked and execution.active_callbacks == 0:
-                    # Let concurrent branches reach their next step call before evicting.
-                    for _ in range(3):
-                        await asyncio.sleep(0)
-                    if task.done():
-                        return False
-                    if execution.active_callbacks == 0 and not execution.changed.is_set():
-                        task.cancel("lunora testing: instance hibernates")
-                        return True
+                blocked = execution.blocked and execution.active_callbacks == 0
+                if blocked and await self._settled(task, execution):
+                    task.cancel("lunora testing: instance hibernates")
+                    return True
             return False
         except asyncio.CancelledError:
             task.cancel()
             raise
+
+    @staticmethod
+    async def _settled(task: asyncio.Future[Any], execution: Execution) -> bool:
+        """Whether the body is fully blocked: no callback runs and no branch makes progress.
+
+        Concurrent branches may still be replaying stored steps (each yields to the loop), so
+        keep yielding while step calls happen; a running callback or an engine signal sends
+        the caller back to waiting.
+        """
+        while True:
+            mark = execution.progress
+            for _ in range(3):
+                await asyncio.sleep(0)
+            if task.done() or execution.active_callbacks or execution.changed.is_set():
+                return False
+            if execution.progress == mark:
+                return True
 
     def _hibernated(self, state: InstanceState, execution: Execution) -> None:
         if state.status in TERMINAL or state.status == "paused":

@@ -132,6 +132,7 @@ class Execution:
         self.counters: dict[tuple[str, str], int] = {}
         self.calls: list[tuple[str, str]] = []
         self.in_flight = 0
+        self.progress = 0
         self._cursor = 0
         self._consumed: set[int] = set()
         self._replayable = len(state.history)
@@ -159,6 +160,7 @@ class Execution:
         self.counters[key] = count
         self._match(key)
         self.in_flight += 1
+        self.progress += 1
         record = self.state.records.get((kind, name, count))
         if record is None:
             record = StepRecord(kind=kind, name=name, count=count, start_ms=self.clock.now_ms)
@@ -400,8 +402,10 @@ class Execution:
         length = _ms(duration)
         record = self._call("sleep", name)
         try:
+            # Awaiting the platform's promise always yields to the loop, even when settled;
+            # concurrent branches then interleave on a replay as they did the first time.
+            await asyncio.sleep(0)
             if record.status == "complete":
-                await asyncio.sleep(0)  # awaiting the platform's settled promise still yields
                 return
             now = self.clock.now_ms
             disabled = self.state.sleep_disabled(name, record.count)
@@ -422,8 +426,8 @@ class Execution:
         target = _epoch_ms(timestamp)
         record = self._call("sleep", name)
         try:
+            await asyncio.sleep(0)
             if record.status == "complete":
-                await asyncio.sleep(0)
                 return
             if record.status == "errored":
                 self._raise_stored(record)
@@ -459,8 +463,8 @@ class Execution:
         record = self._call("waitForEvent", name)
         try:
             record.event_type = event_type
+            await asyncio.sleep(0)
             if record.status == "complete":
-                await asyncio.sleep(0)
                 return from_wire(record.output)
             if record.status == "errored":
                 self._raise_stored(record)

@@ -186,3 +186,34 @@ async def test_a_random_name_in_a_concurrent_branch_is_detected(
     error = instance.exception
     assert isinstance(error, NonDeterminismError)
     assert error.expected == ("do", "b1-1")
+
+
+async def test_a_branch_replaying_many_stored_steps_is_not_evicted_early(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    class Uneven(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            async def short() -> None:
+                await step.sleep("short-nap", "1 minute")
+                await step.sleep("short-nap-2", "1 minute")
+
+            async def long() -> int:
+                total = 0
+                for index in range(20):
+
+                    @step.do(f"long-{index}")
+                    async def one() -> int:
+                        return index  # noqa: B023 - awaited in the same iteration
+
+                    total += await one()
+                await step.sleep("long-nap", "10 minutes")
+                return total
+
+            _, total = await asyncio.gather(short(), long())
+            return total
+
+    workflow_env.register(Uneven, name="uneven")
+    instance = await workflow_env.create("uneven")
+    await instance.wait_for_status("complete")
+    assert instance.output == sum(range(20))
+    assert instance.replays == 3
