@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -156,3 +157,50 @@ async def test_the_same_id_may_exist_in_two_workflows(workflow_env: WorkflowTest
     await workflow_env.create("one", id="x")
     await workflow_env.create("two", id="x")
     assert workflow_env.instance("x", "two").workflow_name == "two"
+
+
+async def test_a_pause_requested_mid_run_lands_at_the_next_step(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    class PausesItself(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            @step.do("ask-for-pause")
+            async def ask() -> str:
+                handle = await self.env.SELF.get(event.instanceId)
+                await handle.pause()
+                return (await handle.status()).status
+
+            seen = await ask()
+
+            @step.do("after")
+            async def after() -> str:
+                return "ran"
+
+            return {"seen": seen, "after": await after()}
+
+    workflow_env.register(PausesItself, name="self-pausing", binding="SELF")
+    instance = await workflow_env.create("self-pausing")
+    await workflow_env.run_pending()
+    assert instance.status() == "paused"
+    assert instance.step("ask-for-pause").status == "complete"
+    assert [s.name for s in instance.steps] == ["ask-for-pause"]
+    await instance.resume()
+    await instance.wait_for_status("complete")
+    assert instance.output == {"seen": "waitingForPause", "after": "ran"}
+
+
+async def test_vars_and_stalls(workflow_env: WorkflowTestEnv) -> None:
+    env = WorkflowTestEnv(vars={"GREETING": "hi"}, stall_timeout=0.05)
+
+    class Stalls(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            greeting = self.env.GREETING
+            await asyncio.Event().wait()  # outside any step: only the stall guard ends it
+            return greeting
+
+    env.register(Stalls, name="stalls")
+    instance = await env.create("stalls")
+    await instance.wait_for_status("errored")
+    assert instance.error is not None
+    assert instance.error.name == "EngineStalledError"
+    assert "outside the engine" in instance.error.message
