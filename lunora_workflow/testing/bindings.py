@@ -69,9 +69,10 @@ class WorkflowInstanceHandle:
         self._engine._terminate(self._engine._state(self._registration, self.id))
 
     async def restart(self, *args: Any, **kwargs: Any) -> None:
-        """Restart from the beginning with the same id and params, forgetting all steps."""
-        _options(args, kwargs, "restart")
-        self._engine._restart(self._engine._state(self._registration, self.id))
+        """Restart with the same id and params: from the beginning, or with
+        ``{"from": {"name", "count"?, "type"?}}`` from that step (earlier results are kept)."""
+        options = _options(args, kwargs, "restart")
+        self._engine._restart(self._engine._state(self._registration, self.id), options.get("from"))
 
     async def send_event(self, *args: Any, **kwargs: Any) -> None:
         """Deliver ``{"type", "payload"}`` to the instance (buffered until it waits for it)."""

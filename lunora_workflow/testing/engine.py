@@ -370,10 +370,22 @@ class WorkflowTestEnv:
         state.wake_ms = None
         state.pending_waits.clear()
 
-    def _restart(self, state: InstanceState) -> None:
+    def _restart(self, state: InstanceState, origin: Mapping[str, Any] | None = None) -> None:
         if state is self._current:
             raise EngineError("an instance cannot restart itself while its body runs")
-        state.reset()
+        if origin is None:
+            state.reset()
+            return
+        kind = origin.get("type", "do")
+        if kind not in ("do", "sleep", "waitForEvent") or "name" not in origin:
+            raise ValueError(
+                "restart from= needs {'name': ..., 'count'?: int, 'type'?: 'do' | 'sleep' | "
+                f"'waitForEvent'}}, got {dict(origin)!r}"
+            )
+        if not state.rewind(kind, origin["name"], int(origin.get("count", 1))):
+            raise ValueError(
+                f"instance {state.id!r} has no {kind} step {origin['name']!r} to restart from"
+            )
 
     # -- the drive loop -----------------------------------------------------------------------
 
@@ -739,6 +751,10 @@ class Instance:
         """Terminate the instance."""
         self._engine._terminate(self._state)
 
-    async def restart(self) -> None:
-        """Start over with the same id and params, forgetting every step."""
-        self._engine._restart(self._state)
+    async def restart(
+        self, *, from_step: str | None = None, count: int = 1, kind: str = "do"
+    ) -> None:
+        """Start over with the same id and params, forgetting every step; with ``from_step``,
+        only that step (its ``count``-th call of ``kind``) and the ones after it."""
+        origin = None if from_step is None else {"name": from_step, "count": count, "type": kind}
+        self._engine._restart(self._state, origin)

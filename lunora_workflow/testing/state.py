@@ -58,21 +58,44 @@ class InstanceState:
         """Executions after the first: each one replays the body from the top."""
         return max(0, self.executions - 1)
 
-    def reset(self) -> None:
+    def reset(self, *, keep_history: bool = False) -> None:
         """Forget the history (``restart``): the next execution starts from scratch."""
         self.status = "queued"
         self.output = None
         self.error = None
         self.exception = None
-        self.records.clear()
-        self.order.clear()
-        self.history.clear()
-        self.events.clear()
+        if not keep_history:
+            self.records.clear()
+            self.order.clear()
+            self.history.clear()
+        self.events = {}
         self.pending_waits.clear()
         self.ready = True
         self.wake_ms = None
         self.executions = 0
         self.pause_requested = False
+
+    def rewind(self, kind: StepKind, name: str, count: int) -> bool:
+        """Forget the ``count``-th call ``(kind, name)`` and every call after it (``restart``
+        with ``from``); earlier steps keep their stored results. False if there is no such call.
+        """
+        seen: dict[tuple[str, str], int] = {}
+        keep: set[StepKey] = set()
+        for index, (call_kind, call_name) in enumerate(self.history):
+            number = seen.get((call_kind, call_name), 0) + 1
+            seen[(call_kind, call_name)] = number
+            if (call_kind, call_name, number) == (kind, name, count):
+                del self.history[index:]
+                for key in list(self.records):
+                    if key not in keep:
+                        del self.records[key]
+                self.order[:] = [r for r in self.order if (r.kind, r.name, r.count) in keep]
+                events = self.events
+                self.reset(keep_history=True)
+                self.events = events
+                return True
+            keep.add((call_kind, call_name, number))  # type: ignore[arg-type]
+        return False
 
     # Modifier lookups: the instance's own modifier wins over the engine-wide one.
 

@@ -204,3 +204,32 @@ async def test_vars_and_stalls(workflow_env: WorkflowTestEnv) -> None:
     assert instance.error is not None
     assert instance.error.name == "EngineStalledError"
     assert "outside the engine" in instance.error.message
+
+
+async def test_restart_from_a_step_keeps_earlier_results(workflow_env: WorkflowTestEnv) -> None:
+    runs: list[str] = []
+
+    class Three(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            out = []
+            for name in ("one", "two", "three"):
+
+                @step.do(name)
+                async def work() -> str:
+                    runs.append(name)  # noqa: B023 - awaited in the same iteration
+                    return name  # noqa: B023
+
+                out.append(await work())
+            return out
+
+    workflow_env.register(Three, name="three", binding="THREE")
+    instance = await workflow_env.create("three", id="t")
+    await instance.wait_for_status("complete")
+    handle = await workflow_env.env.THREE.get("t")
+    await handle.restart({"from": {"name": "two"}})
+    assert instance.status() == "queued"
+    assert [s.name for s in instance.steps] == ["one"]
+    await instance.wait_for_status("complete")
+    assert runs == ["one", "two", "three", "two", "three"]
+    with pytest.raises(ValueError, match="no do step 'nope'"):
+        await instance.restart(from_step="nope")
