@@ -573,6 +573,8 @@ class WorkflowTestEnv:
             if record.kind == "do":
                 if record.retry_at_ms is not None:
                     wakes.append(record.retry_at_ms)
+                elif record.wake_ms is not None and record.wake_ms > self.clock.now_ms:
+                    wakes.append(record.wake_ms)
             else:
                 waiting = True
                 if record.wake_ms is not None and record.status == "pending":

@@ -335,7 +335,12 @@ class Execution:
                     delay = _retry_delay_ms(settings, attempt.number)
                     record.retry_at_ms = attempt.end_ms + delay
                     continue
-                raise self._fail_record(record, error) from error
+                failure = self._fail_record(record, error)
+                if attempt.end_ms > self.clock.now_ms:
+                    # A timed-out last attempt still took its time: the error surfaces then.
+                    record.end_ms = record.wake_ms = attempt.end_ms
+                    await self._block(record)
+                raise failure from error
             attempt.end_ms = self.clock.now_ms
             self._finish(record, output=stored)
             await self._pause_point()

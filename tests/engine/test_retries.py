@@ -255,3 +255,27 @@ async def test_invalid_step_config_is_fatal(
     assert instance.error is not None
     assert instance.error.name == "WorkflowFatalError"
     assert 'Step config for "bad" is in a invalid format' in instance.error.message
+
+
+async def test_a_final_timeout_takes_its_virtual_time(workflow_env: WorkflowTestEnv) -> None:
+    class TimesOut(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            config = {"retries": {"limit": 1, "delay": "1 minute"}, "timeout": "5 minutes"}
+
+            @step.do("slow", config=config)
+            async def slow() -> int:
+                return 1
+
+            return await slow()
+
+    workflow_env.register(TimesOut, name="times-out")
+    workflow_env.modify().force_step_timeout("slow")
+    instance = await workflow_env.create("times-out")
+    start = workflow_env.clock.now_ms
+    await instance.wait_for_status("errored")
+    # 5 min (attempt 1) + 1 min delay + 5 min (attempt 2), then the error.
+    assert workflow_env.clock.now_ms - start == 11 * 60_000
+    record = instance.step("slow")
+    assert record.end_ms == start + 11 * 60_000
+    assert instance.error is not None
+    assert instance.error.name == "WorkflowTimeoutError"
