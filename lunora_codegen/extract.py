@@ -24,9 +24,12 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -133,8 +136,6 @@ class ModuleFacts:
     workflows: tuple[WorkflowDecl, ...] = ()
     steps: tuple[StepDecl, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    #: every top-level binding of a workflow/step export name: name -> [(line, column), ...]
-    bindings: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,9 +221,6 @@ class _Scope:
     defined: set[str] = field(default_factory=set)
     #: top-level function definitions by name (the last one wins, as at runtime)
     functions: dict[str, tuple[int, cst.FunctionDef]] = field(default_factory=dict)
-    classes: set[str] = field(default_factory=set)
-    #: names bound by ``from x import *``: type names may hide behind it
-    has_star_import: bool = False
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
@@ -267,8 +265,7 @@ def _scan_import(stmt: cst.Import | cst.ImportFrom, scope: _Scope) -> None:
         return
     module = _module_text(stmt)
     if isinstance(stmt.names, cst.ImportStar):
-        scope.has_star_import = True
-        return
+        return  # names behind a star import are unknown: types using them become Any
     for alias in stmt.names:
         name = _dotted(alias.name) or ""
         local = alias.evaluated_alias or name
@@ -321,7 +318,6 @@ def _build_scope(module: cst.Module) -> _Scope:
             scope.functions[stmt.name.value] = (index, stmt)
         elif isinstance(stmt, cst.ClassDef):
             scope.defined.add(stmt.name.value)
-            scope.classes.add(stmt.name.value)
         elif isinstance(stmt, cst.If) and _is_type_checking(stmt.test):
             body = stmt.body
             if isinstance(body, cst.IndentedBlock):
@@ -821,13 +817,11 @@ class _Extractor:
             Diagnostic(self.path, *self.locator.position(node), message)
             for node, message in self.problems
         )
-        bindings = {item.export: tuple(self._position_list(item.export)) for item in found}
         return ModuleFacts(
             path=self.path,
             workflows=tuple(workflows),
             steps=tuple(steps),
             diagnostics=diagnostics,
-            bindings=bindings,
         )
 
     def _statement_names(self) -> list[list[str]]:
@@ -848,11 +842,6 @@ class _Extractor:
                     occurrences[(index, name)] = counts.get(name, 0)
                 counts[name] = counts.get(name, 0) + 1
         return occurrences
-
-    def _position_list(self, name: str) -> list[tuple[int, int]]:
-        if self._index is None:
-            self._index = _top_level_index(self.source)
-        return self._index.get(name, [])
 
     def _check_rebinding(self, found: list[_Found]) -> None:
         """Each export must be bound exactly once at the top level: a second binding (another
@@ -956,6 +945,7 @@ class ParseCache:
         self.parsed = 0
         #: results later stages derive from these facts (see ``pipeline.generate``)
         self.memo: dict[str, object] = {}
+        self._loaded: set[Path] = set()
 
     def extract(self, path: Path, kind: Literal["workflow", "step"]) -> ModuleFacts:
         """The facts of ``path``, from the cache when the file has not changed."""
@@ -993,6 +983,48 @@ class ParseCache:
     def forget(self, path: Path) -> None:
         """Drop one file from the cache (watch mode: the file was deleted)."""
         self._entries.pop(path, None)
+
+    # -- on disk, for one-shot CLI runs ------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> ParseCache:
+        """A cache restored from ``path``; an empty one when it is missing, unreadable, or was
+        written by another version of the extractor (see :func:`cache_fingerprint`)."""
+        cache = cls()
+        try:
+            with open(path, "rb") as handle:
+                fingerprint, entries = pickle.load(handle)
+        except Exception:  # a missing, truncated or foreign cache file is simply not used
+            return cache
+        if fingerprint == cache_fingerprint() and isinstance(entries, dict):
+            cache._entries = entries
+            cache._loaded = set(entries)
+        return cache
+
+    @property
+    def dirty(self) -> bool:
+        """True when something was parsed or dropped since :meth:`load`."""
+        return self.parsed > 0 or set(self._entries) != self._loaded
+
+    def save(self, path: Path) -> None:
+        """Store the entries at ``path`` (atomically; a failure only costs the next run time)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(temp, "wb") as handle:
+                pickle.dump((cache_fingerprint(), self._entries), handle, protocol=5)
+            os.replace(temp, path)
+        except OSError:
+            return
+
+
+@lru_cache(maxsize=1)
+def cache_fingerprint() -> str:
+    """Identifies the extractor that produced cached facts: this module's source and the
+    Python version, so an upgrade of lunora or Python never reads stale facts."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

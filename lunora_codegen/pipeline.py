@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ __all__ = [
     "PlanResult",
     "Planner",
     "RunResult",
+    "default_cache_path",
     "default_planners",
     "generate",
     "run",
@@ -99,6 +102,23 @@ def _facts(cache: ParseCache, path: Path, kind: str) -> ModuleFacts | None:
     if not path.exists():
         return None
     return cache.extract(path, "workflow" if kind == "workflow" else "step")
+
+
+def default_cache_path(project: Project) -> Path:
+    """Where one-shot ``lunora codegen`` runs keep parsed facts between processes.
+
+    ``$LUNORA_CACHE_DIR``, else ``$XDG_CACHE_HOME/lunora``, else ``~/.cache/lunora``; one file
+    per project (like black's cache, it lives outside the project so that nothing but
+    ``_generated/`` is ever written there).
+    """
+    base = os.environ.get("LUNORA_CACHE_DIR")
+    if base:
+        folder = Path(base)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        folder = (Path(xdg) if xdg else Path.home() / ".cache") / "lunora"
+    key = hashlib.sha256(str(project.package_dir.resolve()).encode()).hexdigest()[:16]
+    return folder / f"codegen-{key}.pickle"
 
 
 def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedFiles:

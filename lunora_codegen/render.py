@@ -66,7 +66,7 @@ def detect_line_length(start: Path) -> int:
         for name in ("ruff.toml", ".ruff.toml"):
             path = folder / name
             if path.is_file():
-                return _line_length(path, ())
+                return _line_length(path)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
@@ -83,7 +83,7 @@ def detect_line_length(start: Path) -> int:
     return DEFAULT_LINE_LENGTH
 
 
-def _line_length(path: Path, keys: tuple[str, ...]) -> int:
+def _line_length(path: Path) -> int:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):

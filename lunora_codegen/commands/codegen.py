@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from lunora_codegen.diagnostics import UserCodeError, display_path
-from lunora_codegen.pipeline import RunResult, run
+from lunora_codegen.extract import ParseCache
+from lunora_codegen.pipeline import RunResult, default_cache_path, run
 from lunora_codegen.project import load_project
 
 __all__ = ["codegen"]
@@ -84,8 +85,11 @@ def codegen(
     code is 1 when anything is out of date (for CI and pre-commit).
     """
     project = load_project(project_dir)
+    # One-shot runs keep parsed facts on disk so that a no-change rerun skips libcst entirely.
+    cache_path = default_cache_path(project)
+    cache = ParseCache.load(cache_path)
     try:
-        result = run(project, check=check, prune=prune)
+        result = run(project, check=check, prune=prune, cache=cache)
     except UserCodeError as error:
         if as_json:
             click.echo(
@@ -113,6 +117,9 @@ def codegen(
             count = sum(1 for d in error.diagnostics if d.is_error)
             click.echo(f"Found {_plural(count, 'error')}; nothing was written.", err=True)
         ctx.exit(1)
+    finally:
+        if cache.dirty:
+            cache.save(cache_path)
 
     if as_json:
         click.echo(json.dumps(_json_result(result, check), indent=2))

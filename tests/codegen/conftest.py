@@ -29,6 +29,14 @@ def copy_project(source: Path, destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(autouse=True)
+def lunora_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the CLI's on-disk parse cache out of the user's home during tests."""
+    folder = tmp_path / "lunora-cache"
+    monkeypatch.setenv("LUNORA_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def make_project(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Build a throwaway project from ``{relative path: text}`` and return its root."""

@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from lunora_codegen.cli import main
 from lunora_codegen.commands.codegen import codegen
+from lunora_codegen.extract import ParseCache
+from lunora_codegen.pipeline import generate
+from lunora_codegen.project import load_project
 
 from .conftest import EXAMPLE, FIXTURES, copy_project, snapshot
 
@@ -102,3 +105,26 @@ def test_missing_package_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_committed_example_output_is_up_to_date() -> None:
     result = CliRunner().invoke(codegen, ["--check", "--project", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
+
+
+def test_cli_rerun_reuses_the_on_disk_cache(project: Path, lunora_cache_dir: Path) -> None:
+    assert CliRunner().invoke(codegen, []).exit_code == 0
+    (cache_file,) = lunora_cache_dir.glob("codegen-*.pickle")
+    cache = ParseCache.load(cache_file)
+    generate(load_project(project), cache=cache)
+    assert cache.parsed == 0  # a fresh process would not parse anything
+    workflows = project / "lunora" / "workflows.py"
+    workflows.write_text(workflows.read_text().replace('name="orders"', 'name="orders-v3"'))
+    assert CliRunner().invoke(codegen, []).exit_code == 0
+    assert 'name="orders-v3"' in (project / "lunora" / "_generated" / "workflows.py").read_text()
+
+
+def test_corrupt_cache_is_ignored(project: Path, lunora_cache_dir: Path) -> None:
+    assert CliRunner().invoke(codegen, []).exit_code == 0
+    (cache_file,) = lunora_cache_dir.glob("codegen-*.pickle")
+    cache_file.write_bytes(b"not a pickle")
+    (project / "lunora" / "_generated" / "workflows.py").unlink()
+    result = CliRunner().invoke(codegen, [])
+    assert result.exit_code == 0
+    assert "created lunora/_generated/workflows.py" in result.stdout
+    assert ParseCache.load(cache_file).dirty is False
