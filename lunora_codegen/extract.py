@@ -946,6 +946,7 @@ class ParseCache:
         #: results later stages derive from these facts (see ``pipeline.generate``)
         self.memo: dict[str, object] = {}
         self._loaded: set[Path] = set()
+        self._loaded_memo: dict[str, object] = {}
 
     def extract(self, path: Path, kind: Literal["workflow", "step"]) -> ModuleFacts:
         """The facts of ``path``, from the cache when the file has not changed."""
@@ -993,18 +994,25 @@ class ParseCache:
         cache = cls()
         try:
             with open(path, "rb") as handle:
-                fingerprint, entries = pickle.load(handle)
+                fingerprint, entries, memo = pickle.load(handle)
         except Exception:  # a missing, truncated or foreign cache file is simply not used
             return cache
         if fingerprint == cache_fingerprint() and isinstance(entries, dict):
             cache._entries = entries
             cache._loaded = set(entries)
+            if isinstance(memo, dict):
+                cache.memo = memo
+                cache._loaded_memo = dict(memo)
         return cache
 
     @property
     def dirty(self) -> bool:
-        """True when something was parsed or dropped since :meth:`load`."""
-        return self.parsed > 0 or set(self._entries) != self._loaded
+        """True when something was parsed, dropped or re-derived since :meth:`load`."""
+        if self.parsed > 0 or set(self._entries) != self._loaded:
+            return True
+        return self.memo.keys() != self._loaded_memo.keys() or any(
+            self.memo[key] is not self._loaded_memo[key] for key in self.memo
+        )
 
     def save(self, path: Path) -> None:
         """Store the entries at ``path`` (atomically; a failure only costs the next run time)."""
@@ -1012,7 +1020,9 @@ class ParseCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(temp, "wb") as handle:
-                pickle.dump((cache_fingerprint(), self._entries), handle, protocol=5)
+                # one dump keeps shared references, so memo entries still point at the
+                # very facts objects they were derived from
+                pickle.dump((cache_fingerprint(), self._entries, self.memo), handle, protocol=5)
             os.replace(temp, path)
         except OSError:
             return
@@ -1020,10 +1030,16 @@ class ParseCache:
 
 @lru_cache(maxsize=1)
 def cache_fingerprint() -> str:
-    """Identifies the extractor that produced cached facts: this module's source and the
-    Python version, so an upgrade of lunora or Python never reads stale facts."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(sys.version.encode())
+    """Identifies the code that produced cached results: the toolchain modules facts and
+    rendered output depend on, the templates, and the Python version, so an upgrade of lunora
+    or Python never reads stale results."""
+    from lunora_codegen.templating import templates_dir
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(sys.version.encode())
+    sources = [here / f"{name}.py" for name in ("extract", "model", "render", "pipeline")]
+    for source in [*sources, *sorted((templates_dir() / "generated").glob("*.jinja"))]:
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
