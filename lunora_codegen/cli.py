@@ -22,6 +22,7 @@ __all__ = ["main"]
 
 #: command name -> (module under lunora_codegen.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("check", "check", "Lint workflow wiring, step calls and replay determinism."),
     "codegen": ("codegen", "codegen", "Generate lunora/_generated/ and reconcile wrangler config."),
     "dev": ("dev", "dev", "Regenerate on every save and run the dev server alongside."),
     "generate": ("generate", "generate", "Scaffold a workflow or a step into your lunora package."),
