@@ -9,8 +9,9 @@ call forms.
 Speed: a libcst parse is the floor for this tool, and position metadata costs 2-3x the parse,
 so positions are computed only on the error path (:class:`_Locator`). The positions the model
 carries on the happy path come from a cheap one-pass scan of the source for top-level
-``def``/``class``/assignment lines (:func:`_top_level_index`), which is exact for top-level
-statements because they start in column 1.
+``def``/``class``/assignment lines (:func:`_top_level_index`). Top-level statements start in
+column 1, so this is exact unless a triple-quoted string contains a line that looks like one
+of them before the real definition; diagnostics always use exact positions.
 
 The result of extracting a file is pure, picklable data (:class:`ModuleFacts`), cached per file
 by ``(mtime_ns, size, sha256)`` in a :class:`ParseCache` that a long-lived process (watch mode)

@@ -111,8 +111,9 @@ def test_cli_rerun_reuses_the_on_disk_cache(project: Path, lunora_cache_dir: Pat
     assert CliRunner().invoke(codegen, []).exit_code == 0
     (cache_file,) = lunora_cache_dir.glob("codegen-*.pickle")
     cache = ParseCache.load(cache_file)
-    generate(load_project(project), cache=cache)
+    out = generate(load_project(project), cache=cache)
     assert cache.parsed == 0  # a fresh process would not parse anything
+    assert out is cache.memo["generate"].generated  # type: ignore[attr-defined]  # nor render
     workflows = project / "lunora" / "workflows.py"
     workflows.write_text(workflows.read_text().replace('name="orders"', 'name="orders-v3"'))
     assert CliRunner().invoke(codegen, []).exit_code == 0
