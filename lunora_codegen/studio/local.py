@@ -201,6 +201,8 @@ class LocalBackend:
         for instance in self.engine.instances:
             key = (instance.workflow_name, instance.id)
             status = instance.status()
+            if status in TERMINAL_STATUSES and key in self._ended:
+                continue
             if status in TERMINAL_STATUSES:
                 # A body ends right after its last step; a terminate ends it when it is seen.
                 ends = [r.end_ms for r in instance.steps if r.end_ms is not None]

@@ -168,7 +168,6 @@ def test_instances_table_and_opening_a_timeline(page: Page, studio_url: str) -> 
     expect(row).to_contain_text("order_pipeline")
     expect(row.locator(".badge")).to_have_text("complete")
     expect(row).to_contain_text("rcpt-o-9")
-    expect(page.locator('tr[data-instance="welcome-ada"]')).to_be_visible()
     shot(page, "4-instances")
     row.get_by_role("link", name="order-o-9").click()
     expect(page.locator("#timeline")).to_contain_text("reserve-stock")
@@ -216,3 +215,23 @@ def test_pause_resume_and_terminate(page: Page, studio_url: str) -> None:
     expect(page.locator(".controls")).to_be_hidden()
     expect(page.locator("#timeline")).to_contain_text("did not finish")
     shot(page, "7-instance-terminated")
+
+
+def test_a_failed_instance_shows_its_error(page: Page, studio_url: str) -> None:
+    page.goto(studio_url + "/workflows/expense_approval/start")
+    page.fill("#field-request_id", "exp-44")
+    page.fill("#field-amount_cents", "70")
+    page.get_by_role("button", name="Start instance").click()
+    expect_status(page, "waiting")
+    page.fill("#event-payload", '{"approved": false}')
+    page.get_by_role("button", name="Send").click()
+    expect_status(page, "errored")
+    expect(page.locator("#instance-error")).to_contain_text("expense exp-44 was rejected")
+    expect(page.locator("#timeline")).not_to_contain_text("pay-out")
+    shot(page, "8-instance-errored")
+
+    page.goto(studio_url + "/instances?status=errored")
+    rows = page.locator("#instance-rows tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("was rejected")
+    shot(page, "9-instances-filtered")
