@@ -59,7 +59,7 @@ def studio(project_dir: Path | None, port: int, host: str, remote: bool, speed: 
     from lunora_codegen.studio.backend import Backend
     from lunora_codegen.studio.catalog import load_catalog
     from lunora_codegen.studio.security import NonLoopbackHostError, check_bind_host
-    from lunora_codegen.studio.server import StudioServer, free_port
+    from lunora_codegen.studio.server import StudioServer, check_port, free_port
 
     try:
         check_bind_host(host)
@@ -83,6 +83,8 @@ def studio(project_dir: Path | None, port: int, host: str, remote: bool, speed: 
 
         backend = LocalBackend(catalog, speed="fast" if speed == "fast" else "real")
     app = create_app(backend, title=project.root.name)
+    if port:
+        check_port(host, port)
     server = StudioServer(app, host=host, port=port or free_port(host))
     mode = "Cloudflare (remote)" if remote else f"local engine, {speed} time"
     click.echo(f"lunora studio: {len(catalog.entries)} workflow(s), {mode}")

@@ -9,9 +9,29 @@ from typing import Any
 
 import uvicorn
 
+from lunora_codegen.diagnostics import LunoraToolError
 from lunora_codegen.studio.security import check_bind_host
 
-__all__ = ["StudioServer", "StudioServerError", "free_port"]
+__all__ = ["PortInUseError", "StudioServer", "StudioServerError", "check_port", "free_port"]
+
+
+class PortInUseError(LunoraToolError):
+    """Another program already listens on the Studio's port."""
+
+    exit_code = 2
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`PortInUseError` when ``host:port`` cannot be bound right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(
+                f"cannot listen on {host}:{port} ({error.strerror}): another program uses it; "
+                "pass --port N, or --port 0 for a free port"
+            ) from None
 
 
 def free_port(host: str = "127.0.0.1") -> int:

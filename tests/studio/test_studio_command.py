@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from lunora_codegen.cli import cli
+from lunora_codegen.cli import cli, main
 
 
 def test_help_lists_the_options() -> None:
@@ -67,3 +68,16 @@ def test_the_command_serves_the_project_on_loopback(
     assert response.status_code == 200
     assert "expense_approval" in response.text
     assert "local engine" in response.text
+
+
+def test_a_busy_port_is_reported_clearly(
+    chat_app: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exited:
+            main(["studio", "--project", str(chat_app), "--port", str(port)])
+    assert exited.value.code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
