@@ -460,7 +460,8 @@ def check_runtime_handles(r: Result, mode: str) -> None:
     # binding in the shapes workerd's WorkflowImpl/InstanceImpl take.
     kid2, kid3 = r["instances"]["kid-2"], r["instances"]["kid-3"]
     assert (kid2["status"], kid2["output"]) == ("complete", 2)
-    assert kid2["restartOptions"] == {"from": {"name": "compute"}}
+    assert kid["restartOptions"] == {"from": {"name": "compute"}}
+    assert kid["runs"] == 2  # ran again after the restart
     assert (kid3["status"], kid3["runs"]) == ("terminated", 0)
     assert kid3["terminateOptions"] == {"rollback": True}
     assert observed(r, "child-status") == [
