@@ -153,9 +153,11 @@ class StudioApp:
 
     # ----------------------------------------------------------------------------- pages
     async def index(self, request: Request) -> Response:
+        """``/``: the Workflows page."""
         return RedirectResponse("/workflows", status_code=303)
 
     async def workflows_page(self, request: Request) -> Response:
+        """``GET /workflows``: every declared workflow."""
         workflows = await self.backend.workflows()
         return self.page(
             "workflows.html",
@@ -165,6 +167,7 @@ class StudioApp:
         )
 
     async def start_page(self, request: Request) -> Response:
+        """``GET /workflows/{export}/start``: the Start form."""
         try:
             workflow = await self._workflow(request.path_params["export"])
         except BackendError as error:
@@ -183,6 +186,7 @@ class StudioApp:
         return {"instances": instances, "filter_workflow": workflow, "filter_status": status}
 
     async def instances_page(self, request: Request) -> Response:
+        """``GET /instances``: the live instances table (``?workflow=&status=``)."""
         try:
             context = await self._instances_context(request)
         except BackendError as error:
@@ -191,6 +195,7 @@ class StudioApp:
         return self.page("instances.html", active="instances", workflows=workflows, **context)
 
     async def instance_page(self, request: Request) -> Response:
+        """``GET /instances/{export}/{id}``: one instance and its step timeline."""
         export, instance_id = request.path_params["export"], request.path_params["id"]
         try:
             workflow = await self._workflow(export)
@@ -201,13 +206,16 @@ class StudioApp:
 
     # ----------------------------------------------------------------------------- JSON API
     async def api_workflows(self, request: Request) -> Response:
+        """``GET /api/workflows``: the workflows as JSON."""
         return JSONResponse({"workflows": to_json(await self.backend.workflows())})
 
     async def api_instances(self, request: Request) -> Response:
+        """``GET /api/instances``: instances as JSON, newest first."""
         context = await self._instances_context(request)
         return JSONResponse({"instances": to_json(context["instances"])})
 
     async def api_instance(self, request: Request) -> Response:
+        """``GET /api/instances/{export}/{id}``: one instance with its steps."""
         export, instance_id = request.path_params["export"], request.path_params["id"]
         await self._workflow(export)
         return JSONResponse(_detail_json(await self.backend.instance(export, instance_id)))
@@ -225,6 +233,7 @@ class StudioApp:
         return body
 
     async def api_start(self, request: Request) -> Response:
+        """``POST /api/workflows/{export}/instances``: validate params and start."""
         export = request.path_params["export"]
         body = await self._json_body(request)
         workflow = await self._workflow(export)
@@ -271,6 +280,7 @@ class StudioApp:
         )
 
     async def api_send_event(self, request: Request) -> Response:
+        """``POST /api/instances/{export}/{id}/events``: send ``{type, payload}``."""
         export, instance_id = request.path_params["export"], request.path_params["id"]
         body = await self._json_body(request)
         await self._workflow(export)
@@ -300,6 +310,7 @@ class StudioApp:
         return JSONResponse({"ok": True, "type": event_type}, status_code=202)
 
     async def api_status(self, request: Request) -> Response:
+        """``POST /api/instances/{export}/{id}/status``: pause, resume or terminate."""
         export, instance_id = request.path_params["export"], request.path_params["id"]
         body = await self._json_body(request)
         await self._workflow(export)
@@ -346,6 +357,7 @@ class StudioApp:
         return int(raw)
 
     async def stream_instances(self, request: Request) -> Response:
+        """``GET /stream/instances``: the table's rows whenever they change (SSE)."""
         limit = self._limit(request)
         await self._instances_context(request)  # reject a bad filter before streaming
 
@@ -359,6 +371,7 @@ class StudioApp:
         return _event_stream(self._stream(request, render, limit))
 
     async def stream_instance(self, request: Request) -> Response:
+        """``GET /stream/instances/{export}/{id}``: the instance whenever it changes."""
         export, instance_id = request.path_params["export"], request.path_params["id"]
         limit = self._limit(request)
         workflow = await self._workflow(export)
