@@ -28,7 +28,7 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -909,11 +909,19 @@ def _iter_target_nodes(small: cst.BaseSmallStatement) -> Iterator[cst.Name]:
             stack.extend(e.value for e in target.elements)
 
 
-def extract_source(path: Path, source: str, kind: Literal["workflow", "step"]) -> ModuleFacts:
+def extract_source(
+    path: Path,
+    source: str,
+    kind: Literal["workflow", "step"],
+    parse: Callable[[str], cst.Module] = cst.parse_module,
+) -> ModuleFacts:
     """Extract the ``define_workflow`` (``kind="workflow"``) or ``define_step`` declarations
-    of one module's source. Problems come back as diagnostics in the result, never raised."""
+    of one module's source. Problems come back as diagnostics in the result, never raised.
+
+    ``parse`` must behave like ``libcst.parse_module`` (watch mode passes an incremental
+    parser that re-parses only the top-level statements that changed)."""
     try:
-        module = cst.parse_module(source)
+        module = parse(source)
     except cst.ParserSyntaxError as error:
         return ModuleFacts(path=path, diagnostics=(_syntax_error_diagnostic(path, source, error),))
     return _Extractor(path, source, module, kind).extract()
@@ -940,7 +948,9 @@ class ParseCache:
     instance alive (``lunora dev``) to re-parse only the files that changed between runs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parse: Callable[[str], cst.Module] = cst.parse_module) -> None:
+        #: the libcst parser (``lunora dev`` passes ``watch.incremental.IncrementalParser``)
+        self._parse = parse
         self._entries: dict[Path, _CacheEntry] = {}
         #: how many files the last :meth:`extract` calls parsed (for tests and benchmarks)
         self.parsed = 0
@@ -977,7 +987,7 @@ class ParseCache:
             assert problem is not None
             facts = ModuleFacts(path=path, diagnostics=(problem,))
         else:
-            facts = extract_source(path, source, kind)
+            facts = extract_source(path, source, kind, self._parse)
             self.parsed += 1
         self._entries[path] = _CacheEntry(stat.st_mtime_ns, stat.st_size, digest, kind, facts)
         return facts
