@@ -72,7 +72,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, mapping toolchain errors to exit codes."""
     try:
-        cli.main(args=argv, prog_name="lunora", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="lunora", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         sys.exit(130)
@@ -84,3 +84,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    # without standalone mode click returns ctx.exit(n)'s code instead of exiting with it
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from lunora_codegen.diagnostics import LunoraToolError, display_path
+from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
 from lunora_codegen.extract import ModuleFacts, ParseCache
+from lunora_codegen.lints import codegen_gate
 from lunora_codegen.model import ProjectModel, build_model
 from lunora_codegen.project import Project
 from lunora_codegen.render import detect_line_length, render
@@ -171,10 +172,19 @@ def run(
     prune: bool = False,
     cache: ParseCache | None = None,
     planners: Sequence[Planner] | None = None,
+    lint: bool = True,
 ) -> RunResult:
-    """Generate, plan every change, and apply them unless ``check`` is set."""
+    """Generate, plan every change, and apply them unless ``check`` is set.
+
+    With ``lint`` (the default), the error-level gating lints (``lunora_codegen.lints``) run
+    after generation and raise :class:`UserCodeError` before anything is planned or written.
+    """
     started = time.perf_counter()
     generated = generate(project, cache=cache)
+    if lint:
+        blocking = codegen_gate(project, generated.model)
+        if blocking:
+            raise UserCodeError(blocking)
     changes = plan_generated(project.generated_dir, generated.files)
     warnings: list[str] = []
     for planner in default_planners() if planners is None else planners:

@@ -14,10 +14,8 @@ from typing import Any
 
 import click
 
-from lunora_codegen.diagnostics import Diagnostic, UserCodeError, display_path
-from lunora_codegen.lints import RULES, from_codegen, run_lints
-from lunora_codegen.model import ProjectModel
-from lunora_codegen.pipeline import generate
+from lunora_codegen.diagnostics import Diagnostic, display_path
+from lunora_codegen.lints import RULES, check_project
 from lunora_codegen.project import load_project
 from lunora_codegen.sarif import source_root, to_sarif
 
@@ -85,14 +83,7 @@ def check(ctx: click.Context, project_dir: Path | None, output_format: str) -> N
     is documented in docs/lints.md.
     """
     project = load_project(project_dir)
-    diagnostics: list[Diagnostic] = []
-    model: ProjectModel | None = None
-    try:
-        model = generate(project).model
-    except UserCodeError as error:
-        diagnostics.extend(from_codegen(error.diagnostics))
-    diagnostics.extend(run_lints(project, model))
-    diagnostics = sorted(set(diagnostics))
+    diagnostics = check_project(project)
     summary = _summary(diagnostics)
     failed = summary["error"] > 0
 

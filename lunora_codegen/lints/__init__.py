@@ -7,13 +7,20 @@ title and docs anchor (``docs/lints.md#<code>``).
 """
 
 from lunora_codegen.lints.registry import DOCS_URL, RULES, Rule, rule
-from lunora_codegen.lints.runner import GATING_CODES, codegen_gate, from_codegen, run_lints
+from lunora_codegen.lints.runner import (
+    GATING_CODES,
+    check_project,
+    codegen_gate,
+    from_codegen,
+    run_lints,
+)
 
 __all__ = [
     "DOCS_URL",
     "GATING_CODES",
     "RULES",
     "Rule",
+    "check_project",
     "codegen_gate",
     "from_codegen",
     "rule",

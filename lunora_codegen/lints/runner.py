@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection, Iterable
 
-from lunora_codegen.diagnostics import Diagnostic, Severity
+from lunora_codegen.diagnostics import Diagnostic, Severity, UserCodeError
 from lunora_codegen.lints.bodies import Body, find_bodies, find_step_bodies
 from lunora_codegen.lints.determinism import check_nondeterministic_calls, check_step_names
 from lunora_codegen.lints.registry import RULES
@@ -20,7 +20,7 @@ from lunora_codegen.lints.wiring import check_config_lints, check_targets, find_
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.project import Project
 
-__all__ = ["GATING_CODES", "codegen_gate", "from_codegen", "run_lints"]
+__all__ = ["GATING_CODES", "check_project", "codegen_gate", "from_codegen", "run_lints"]
 
 #: the lints ``lunora codegen`` runs before writing (see docs/lints.md for why
 #: ``workflow_not_exported`` is not among them)
@@ -83,3 +83,19 @@ def run_lints(
 def codegen_gate(project: Project, model: ProjectModel) -> list[Diagnostic]:
     """The error-level findings that stop ``lunora codegen`` from writing."""
     return [d for d in run_lints(project, model, only=GATING_CODES) if d.severity is Severity.ERROR]
+
+
+def check_project(project: Project) -> list[Diagnostic]:
+    """What ``lunora check`` reports: codegen's own diagnostics (as ``source_error``) and every
+    lint, sorted. Writes nothing."""
+    # imported here: the pipeline imports this package for its gate
+    from lunora_codegen.pipeline import generate
+
+    diagnostics: list[Diagnostic] = []
+    model: ProjectModel | None = None
+    try:
+        model = generate(project).model
+    except UserCodeError as error:
+        diagnostics.extend(from_codegen(error.diagnostics))
+    diagnostics.extend(run_lints(project, model))
+    return sorted(set(diagnostics))

@@ -33,7 +33,6 @@ from lunora_codegen.lints.registry import rule
 from lunora_codegen.lints.sources import SourceFile, Sources, dotted, walk
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.project import Project
-from lunora_codegen.wrangler.checks import check_config
 
 __all__ = ["Start", "check_config_lints", "check_targets", "find_starts"]
 
@@ -210,6 +209,10 @@ def check_config_lints(project: Project, model: ProjectModel | None) -> list[Dia
     or broken ``main`` is a ``workflow_not_exported`` error only when there are classes to
     export.
     """
+    # imported here so that `lunora codegen`'s gate, which skips these lints, does not load
+    # the reconciler
+    from lunora_codegen.wrangler.checks import check_config
+
     if project.config_path is None or not project.config_path.is_file():
         return []
     classes = [w.class_name for w in model.workflows] if model is not None else []
