@@ -22,6 +22,7 @@ import logging
 import time
 from typing import Any, Literal
 
+from lunora_codegen.project import read_wrangler_config
 from lunora_codegen.studio.backend import (
     TERMINAL_STATUSES,
     Action,
@@ -106,6 +107,19 @@ def _step(record: EngineStepRecord, *, finished: bool) -> StepRecord:
     )
 
 
+def _wrangler_vars(catalog: Catalog) -> dict[str, Any]:
+    """The wrangler config's ``vars``, which workflows see on ``ctx.env`` as on Cloudflare."""
+    config_path = catalog.project.config_path
+    if config_path is None or not config_path.is_file():
+        return {}
+    try:
+        config = read_wrangler_config(config_path)
+    except (ValueError, OSError):
+        return {}  # `lunora codegen` reports a broken config with its exact location
+    values = config.get("vars")
+    return dict(values) if isinstance(values, dict) else {}
+
+
 class LocalBackend:
     """Runs the catalog's workflows on a fresh :class:`WorkflowTestEnv` in this process."""
 
@@ -117,7 +131,7 @@ class LocalBackend:
             raise ValueError(f"speed must be 'real' or 'fast', got {speed!r}")
         self.catalog = catalog
         self.speed: Speed = speed
-        self.engine = WorkflowTestEnv(start=dt.datetime.now(dt.UTC))
+        self.engine = WorkflowTestEnv(start=dt.datetime.now(dt.UTC), vars=_wrangler_vars(catalog))
         self.engine.register_generated(catalog.module)
         self._exports = {e.info.name: e.info.export for e in catalog.entries}
         self._created: dict[tuple[str, str], float] = {}

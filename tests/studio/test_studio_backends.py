@@ -68,6 +68,11 @@ async def test_local_backend_refuses_what_cannot_apply(catalog: Catalog) -> None
         LocalBackend(catalog, speed="warp")  # type: ignore[arg-type]
 
 
+def test_local_env_has_the_wrangler_vars(catalog: Catalog) -> None:
+    backend = LocalBackend(catalog)
+    assert backend.engine.env.SUPPORT_EMAIL == "support@example.com"
+
+
 def test_catalog_describes_each_workflow(catalog: Catalog) -> None:
     info = catalog.get("order_pipeline").info
     assert (info.class_name, info.binding, info.name) == (
