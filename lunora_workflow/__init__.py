@@ -10,9 +10,13 @@ from lunora_workflow.define_step import StepDefinition, define_step
 from lunora_workflow.definition import WorkflowDefinition, define_workflow
 from lunora_workflow.errors import NonRetryableError
 from lunora_workflow.events import ReceivedEvent, WorkflowEvent
+from lunora_workflow.fanout import Branch, BranchCompensation, BranchFailedError, branch
 from lunora_workflow.step_context import RollbackContext, StepContext
 
 __all__ = [
+    "Branch",
+    "BranchCompensation",
+    "BranchFailedError",
     "NonRetryableError",
     "ReceivedEvent",
     "Retries",
@@ -23,6 +27,7 @@ __all__ = [
     "WorkflowContext",
     "WorkflowDefinition",
     "WorkflowEvent",
+    "branch",
     "define_step",
     "define_workflow",
 ]

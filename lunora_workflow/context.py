@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from lunora_workflow.config import StepConfigLike
 from lunora_workflow.events import WorkflowEvent
+from lunora_workflow.fanout import FanOut
 from lunora_workflow.log import Logger
 from lunora_workflow.run_step import KEEP_CONFIG, run_step
 from lunora_workflow.saga import Saga
@@ -27,7 +28,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
-class WorkflowContext(Generic[P]):
+class WorkflowContext(FanOut, Generic[P]):
     """The run context of a workflow instance.
 
     - ``params``: the instance payload parsed into ``P`` (pydantic model, TypedDict,
@@ -38,6 +39,7 @@ class WorkflowContext(Generic[P]):
     - ``step``: durable ``do``/``sleep``/``sleep_until``/``wait_for_event``.
     - ``run_step(step, args, config=...)``: run a ``define_step`` step.
     - ``workflows``: handles on the other declared workflows.
+    - ``parallel(branches)`` / ``spawn(workflow, params)``: child instances (docs/fanout.md).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class WorkflowContext(Generic[P]):
         self.workflows = workflows
         self._sdk_step = sdk_step
         self._saga = Saga()
+        self._children = 0  # derived child ids handed out in this run (fan-out)
         self.step = Steps(self)
 
     async def run_step(

@@ -8,10 +8,14 @@ generated module imports under pytest.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from lunora_workflow.branch_marker import extract_marker, has_marker, strip_marker
+from lunora_workflow.branch_outcome import error_outcome, ok_outcome, signal_parent
 from lunora_workflow.context import WorkflowContext
 from lunora_workflow.definition import WorkflowDefinition
 from lunora_workflow.errors import (
@@ -76,9 +80,50 @@ async def run_workflow(
     raises an ``Exception``, the saga rolls back completed ``run_step`` steps, then the
     original error is re-raised (a portable ``NonRetryableError`` as the SDK's class).
     A ``BaseException`` (suspension, cancellation) passes straight through.
+
+    A fan-out child (its params carry a well-formed parent marker, see
+    :mod:`lunora_workflow.branch_marker`) gets its params without the marker and reports its
+    outcome, success or failure, to the parent in the durable step ``lunora:signal:<index>``.
     """
     logger = log or Logger.for_workflow(export)
     workflow_event = WorkflowEvent.from_sdk(event)
+    if not has_marker(workflow_event.payload):
+        return await _run(entrypoint, definition, workflow_event, step, export, specs, logger)
+    marker = extract_marker(workflow_event.payload)
+    workflow_event = dataclasses.replace(
+        workflow_event, payload=strip_marker(workflow_event.payload)
+    )
+    if marker is None:
+        logger.warn("ignoring a malformed fan-out parent marker in the params")
+        return await _run(entrypoint, definition, workflow_event, step, export, specs, logger)
+    child = f'workflow "{export}" instance "{workflow_event.instance_id}"'
+    signal = functools.partial(
+        signal_parent,
+        sdk_step=step,
+        env=getattr(entrypoint, "env", None),
+        specs=specs if specs is not None else _specs_of(entrypoint)(),
+        marker=marker,
+        log=logger,
+        child=child,
+    )
+    try:
+        output = await _run(entrypoint, definition, workflow_event, step, export, specs, logger)
+    except Exception as error:
+        await signal(outcome=error_outcome(error))
+        raise
+    await signal(outcome=ok_outcome(output))
+    return output
+
+
+async def _run(
+    entrypoint: Any,
+    definition: WorkflowDefinition[Any, Any],
+    workflow_event: WorkflowEvent,
+    step: Any,
+    export: str,
+    specs: Mapping[str, WorkflowSpec] | None,
+    logger: Logger,
+) -> Any:
     params_type = definition.params_type
     try:
         params = parse_value(params_type, workflow_event.payload, "params")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from lunora_workflow import naming, platform
+from lunora_workflow.branch_marker import refuse_marker
 from lunora_workflow.durations import Duration, normalize_duration
 from lunora_workflow.errors import (
     InstanceStateError,
@@ -334,6 +335,7 @@ class WorkflowHandle(Generic[P, O]):
 
     def _params(self, params: Any) -> Any:
         export = self.spec.export
+        refuse_marker(params, f'workflow "{export}"')
         try:
             data = to_jsonable(params)
         except NotJsonError as error:
