@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import json5
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lunora_codegen.diagnostics import Diagnostic, Severity
 from lunora_codegen.wrangler.jsonc_scan import ObjectNode, line_col, scan
-from lunora_codegen.wrangler.reconcile import read_config_text
+from lunora_codegen.wrangler.reconcile import load_json5, read_config_text
 from lunora_codegen.wrangler.toml_edit import TomlConfig
 
 __all__ = [
@@ -243,7 +242,7 @@ def check_config(
         data, locate = config.data, config.locate_key
     else:
         try:
-            data = json5.loads(text)
+            data = load_json5(text)
             root = scan(text)
         except ValueError:
             return []

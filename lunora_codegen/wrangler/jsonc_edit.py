@@ -239,6 +239,11 @@ def remove_elements(
     for index in sorted(removed):
         element = elements[index]
         start = element.start
+        if element.comma is not None and text[element.end : element.comma].strip():
+            # A comment between the value and its comma is the user's: keep it, drop the rest.
+            edits.append(TextEdit(start, element.end, ""))
+            edits.append(TextEdit(element.comma, element.comma + 1, ""))
+            continue
         end = element.comma + 1 if element.comma is not None else element.end
         rest = text[end : _line_end(text, end)]
         if _starts_line(text, start) and rest.strip(" \t\r") == "":
