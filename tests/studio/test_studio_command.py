@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,12 +60,15 @@ def test_the_command_serves_the_project_on_loopback(
     studio_process: tuple[subprocess.Popen[str], str],
 ) -> None:
     _process, url = studio_process
+    # The URL is printed just before uvicorn binds: give it a moment.
     for _ in range(100):
         try:
             response = httpx.get(url + "/workflows", timeout=2)
             break
         except httpx.TransportError:
-            continue
+            time.sleep(0.1)
+    else:
+        pytest.fail(f"nothing answered on {url}")
     assert response.status_code == 200
     assert "expense_approval" in response.text
     assert "local engine" in response.text
