@@ -22,7 +22,6 @@ Exact semantics: docs/fanout.md.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -58,6 +57,7 @@ from lunora_workflow.schema import parse_value
 from lunora_workflow.serialize import NotJsonError, to_jsonable
 
 if TYPE_CHECKING:
+    import asyncio
     from typing import TypeAlias
 
     from lunora_workflow.definition import WorkflowDefinition
@@ -492,6 +492,8 @@ class FanOut:
                 "the fan-out or raise the work into fewer child workflows"
             )
         plans = self._plan(items)
+        import asyncio  # lazily: only workflows that fan out pay for it at cold start
+
         spawned = await asyncio.gather(*(self._spawn_branch(plan) for plan in plans))
         joined = await self._join(plans, spawned)
         return tuple(joined) if as_tuple else joined
@@ -597,6 +599,8 @@ class FanOut:
         return _Joined(plan.index, True, value=parsed, raw=value)
 
     async def _join(self, plans: list[_Plan], spawned: list[dict[str, Any]]) -> list[Any]:
+        import asyncio
+
         tasks = [
             asyncio.ensure_future(self._join_one(plan, memo))
             for plan, memo in zip(plans, spawned, strict=True)
