@@ -29,6 +29,7 @@ import libcst
 from lunora_codegen.extract import ParseCache
 from lunora_codegen.pipeline import run
 from lunora_codegen.project import load_project
+from lunora_codegen.watch.incremental import IncrementalParser
 
 WRANGLER = (
     '{\n  "name": "bench",\n  "main": "src/entry.py",\n  "compatibility_date": "2026-06-01",\n}\n'
@@ -95,29 +96,35 @@ def _wait_line(lines: queue.Queue[str], pattern: re.Pattern[str], timeout: float
             return match
 
 
-def in_process(root: Path, count: int) -> tuple[float, float]:
-    """(libcst parse of workflows.py alone, a warm pipeline.run after an edit), in ms."""
+def in_process(root: Path, count: int) -> tuple[float, float, float]:
+    """Medians in ms: libcst parse of workflows.py alone, and a warm ``pipeline.run`` after an
+    edit with a plain parse cache and with lunora dev's incremental parser."""
     project = load_project(root)
     path = project.workflows_file
-    cache = ParseCache()
-    run(project, cache=cache)
-    parses, runs = [], []
+    plain = ParseCache()
+    incremental = ParseCache(parse=IncrementalParser().parse)
+    run(project, cache=plain)
+    run(project, cache=incremental)
+    parses: list[float] = []
+    runs: list[float] = []
+    incremental_runs: list[float] = []
     for index in range(3):
         text = source(count, f"probe_{index}")
         started = time.perf_counter()
         libcst.parse_module(text)
         parses.append((time.perf_counter() - started) * 1000)
         save(path, text)
-        started = time.perf_counter()
-        run(project, cache=cache)
-        runs.append((time.perf_counter() - started) * 1000)
-    return statistics.median(parses), statistics.median(runs)
+        for cache, times in ((plain, runs), (incremental, incremental_runs)):
+            started = time.perf_counter()
+            run(project, cache=cache)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(parses), statistics.median(runs), statistics.median(incremental_runs)
 
 
 def measure(count: int, saves: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"lunora-watch-{count}-") as folder:
         root = make_project(Path(folder), count)
-        parse_ms, run_ms = in_process(root, count)
+        parse_ms, run_ms, incremental_ms = in_process(root, count)
         save(root / "src/lunora/workflows.py", source(count, "wf_last"))
         lunora = Path(sys.executable).with_name("lunora")
         process = subprocess.Popen(
@@ -160,6 +167,7 @@ def measure(count: int, saves: int) -> dict[str, float]:
         "max": max(latencies),
         "loop_p50": statistics.median(loop_ms),
         "run_ms": run_ms,
+        "incremental_ms": incremental_ms,
         "parse_ms": parse_ms,
     }
 
@@ -173,20 +181,22 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (
         f"{'workflows':>9} {'p50':>8} {'p95':>8} {'max':>8} "
-        f"{'run(loop)':>10} {'run(warm)':>10} {'libcst':>8}"
+        f"{'run(loop)':>10} {'run(incr)':>10} {'run(full)':>10} {'libcst':>8}"
     )
     print(header)
     for count in args.sizes:
         row = measure(count, args.saves)
         print(
             f"{row['workflows']:>9.0f} {row['p50']:>8.0f} {row['p95']:>8.0f} {row['max']:>8.0f} "
-            f"{row['loop_p50']:>10.0f} {row['run_ms']:>10.0f} {row['parse_ms']:>8.0f}",
+            f"{row['loop_p50']:>10.0f} {row['incremental_ms']:>10.0f} {row['run_ms']:>10.0f} "
+            f"{row['parse_ms']:>8.0f}",
             flush=True,
         )
     print(
         "p50/p95/max: save -> generated file updated (watch event + debounce + run);"
-        " run(loop): the loop's own run time (p50);\nrun(warm): one in-process pipeline.run"
-        " after an edit; libcst: parsing workflows.py alone (the floor of a libcst-based run)."
+        " run(loop): the loop's own run time (p50);\nrun(incr)/run(full): one in-process"
+        " pipeline.run after an edit, with lunora dev's incremental parser / a whole-file"
+        " parse;\nlibcst: parsing workflows.py alone (the floor of a whole-file parse)."
     )
 
 
