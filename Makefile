@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 EXAMPLE := examples/chat-app
 
-.PHONY: demo test setup lint typecheck pytest bench clean
+.PHONY: demo test setup setup-test-deps lint typecheck pytest bench clean
 
 $(BIN)/lunora: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(BIN)/lunora: pyproject.toml
 	touch $@
 
 setup: $(BIN)/lunora
+
+# What the test suite needs beyond the venv, each step idempotent and cached in .cache/:
+# real Pyodide 0.28.2 + Cloudflare's workers-runtime-sdk wheel (conformance harness),
+# jsonc-parser (the JSONC parser wrangler uses), Debian's chromium (Studio end-to-end tests).
+setup-test-deps: setup
+	sh tests/pyodide/setup.sh
+	sh tests/wrangler/setup_node.sh
+	sh tests/studio/setup_browser.sh
 
 demo: setup
 	$(BIN)/lunora codegen --project $(EXAMPLE)
@@ -35,7 +43,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup-test-deps
 	$(BIN)/pytest
 
 test: lint typecheck pytest
