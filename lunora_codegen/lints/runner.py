@@ -4,7 +4,9 @@ for ``lunora codegen`` (which refuses to write while a gating lint reports an er
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
 
 from lunora_codegen.diagnostics import Diagnostic, Severity, UserCodeError
 from lunora_codegen.lints.bodies import Body, find_bodies, find_step_bodies
@@ -33,6 +35,29 @@ def from_codegen(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         d if d.code is not None else dataclasses.replace(d, code="source_error")
         for d in diagnostics
     ]
+
+
+#: ``# lunora: ignore`` or ``# lunora: ignore[code, ...]`` (``//`` in JSONC) on the reported line
+_SUPPRESS = re.compile(r"(?:#|//)\s*lunora:\s*ignore(?:\[([a-z_,\s]*)\])?")
+
+
+def _suppressed(diagnostic: Diagnostic, lines: dict[Path, list[str]]) -> bool:
+    if diagnostic.code == "source_error":
+        return False
+    if diagnostic.path not in lines:
+        try:
+            text = diagnostic.path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        lines[diagnostic.path] = text.splitlines()
+    source = lines[diagnostic.path]
+    if not 0 < diagnostic.line <= len(source):
+        return False
+    match = _SUPPRESS.search(source[diagnostic.line - 1])
+    if match is None:
+        return False
+    codes = match.group(1)
+    return codes is None or diagnostic.code in {c.strip() for c in codes.split(",")}
 
 
 def _body_lints(
@@ -76,7 +101,10 @@ def run_lints(
     for code, lint in _body_lints(sources, bodies, model).items():
         if selected(code):
             found.extend(lint())
-    unique = {(d.path, d.line, d.column, d.code, d.message): d for d in found}
+    lines: dict[Path, list[str]] = {}
+    unique = {
+        (d.path, d.line, d.column, d.code, d.message): d for d in found if not _suppressed(d, lines)
+    }
     return sorted(unique.values())
 
 

@@ -8,8 +8,8 @@ Starts are found by call shape, in every module of the package and the worker en
 * ``<ctx>.workflows.get("x")`` where the object holding ``workflows`` is a workflow context
   parameter or is spelled ``ctx`` / ``context`` (``self.ctx.workflows.get`` included);
 * ``branch("x", ...)`` where ``branch`` comes from ``lunora_workflow``;
-* ``<name>.spawn("x", ...)`` on a plain name that is not an import (``pexpect.spawn`` is not
-  a workflow start).
+* ``<ctx>.spawn("x", ...)`` on a context as above (``pool.spawn(...)``, ``pexpect.spawn(...)``
+  are not workflow starts).
 
 The workflow name is the first argument (or ``name=``): a string literal or a top-level string
 constant. Anything else is a *dynamic* start: never reported as unknown, and it silences
@@ -67,17 +67,19 @@ class _StartFinder:
             qualified == _GENERATED_FACTORY or qualified.endswith("." + _GENERATED_FACTORY)
         )
 
+    def _is_context(self, node: cst.BaseExpression) -> bool:
+        """A workflow/function context: a context parameter, or spelled ``ctx``/``context``."""
+        text = dotted(node)
+        if text is None or text.split(".")[0] in self.file.imports:
+            return False  # a module attribute is not a context
+        return text in self.ctx_names or text.rsplit(".", 1)[-1] in _CONTEXT_SPELLINGS
+
     def _is_context_handle(self, node: cst.BaseExpression) -> bool:
-        if not isinstance(node, cst.Attribute) or node.attr.value != "workflows":
-            return False
-        holder = node.value
-        text = dotted(holder)
-        if text is None:
-            return False
-        if text.split(".")[0] in self.file.imports:
-            return False  # a module attribute, not a context
-        last = text.rsplit(".", 1)[-1]
-        return last in _CONTEXT_SPELLINGS or text in self.ctx_names
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "workflows"
+            and self._is_context(node.value)
+        )
 
     def is_handle(self, node: cst.BaseExpression) -> bool:
         return (
@@ -100,11 +102,7 @@ class _StartFinder:
             method = func.attr.value
             receiver = func.value
             is_get = method == "get" and self.is_handle(receiver)
-            is_spawn = (
-                method == "spawn"
-                and isinstance(receiver, cst.Name)
-                and receiver.value not in self.file.imports
-            )
+            is_spawn = method == "spawn" and self._is_context(receiver)
             if is_get or is_spawn:
                 shape = self.file.code(func)
         if shape is None and self.file.runtime_attr(func) == "branch":

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from lunora_codegen.diagnostics import Diagnostic
 from lunora_codegen.lints import run_lints
 from lunora_codegen.pipeline import generate
 from lunora_codegen.project import load_project
@@ -33,14 +34,20 @@ async def flow(ctx: WorkflowContext[Any]) -> None:
 """
 
 
-def _lint(
+def _findings(
     make_project: Any, body: str, code: str, extra: dict[str, str] | None = None
-) -> list[str]:
+) -> list[Diagnostic]:
     source = HEADER + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
     root = make_project({"lunora/__init__.py": "", "lunora/workflows.py": source, **(extra or {})})
     project = load_project(root)
     findings = run_lints(project, generate(project).model, only={code})
-    return [d.message for d in findings if d.code == code]
+    return [d for d in findings if d.code == code]
+
+
+def _lint(
+    make_project: Any, body: str, code: str, extra: dict[str, str] | None = None
+) -> list[str]:
+    return [d.message for d in _findings(make_project, body, code, extra)]
 
 
 STABLE_NAMES = [
@@ -157,3 +164,14 @@ def test_if_else_branches_are_not_duplicates_but_try_except_are(make_project: An
     messages = _lint(make_project, body, "duplicate_step_name")
     assert len(messages) == 1
     assert messages[0].startswith('step name "y" is used again')
+
+
+def test_a_lunora_ignore_comment_silences_the_named_codes_on_its_line(make_project: Any) -> None:
+    body = """\
+        x = time.time()  # lunora: ignore[nondeterministic_call]
+        y = time.time()  # lunora: ignore
+        z = time.time()  # lunora: ignore[step_in_step]
+        """
+    findings = _findings(make_project, body, "nondeterministic_call")
+    first_body_line = HEADER.count("\n") + 1
+    assert [d.line for d in findings] == [first_body_line + 2]
