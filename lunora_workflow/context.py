@@ -18,7 +18,10 @@ from lunora_workflow.saga import Saga
 from lunora_workflow.steps import Steps
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from lunora_workflow.define_step import StepDefinition
+    from lunora_workflow.functions import FunctionReference
     from lunora_workflow.handles import Workflows
 
 __all__ = ["WorkflowContext"]
@@ -80,3 +83,24 @@ class WorkflowContext(FanOut, Generic[P]):
         durable label (it must be deterministic).
         """
         return await run_step(self, step, args, config=config, name=name)
+
+    def run(
+        self,
+        ref: FunctionReference[A, R],
+        args: A,
+        *,
+        shard_key: str | None = None,
+        dedup_id: str | None = None,
+    ) -> Coroutine[Any, Any, R]:
+        """Call a function by reference (``api.messages.send``) and await its result.
+
+        ``args`` is validated against the function's args type; the call runs in-process when
+        the function is defined in this Worker, else over HTTP on a Lunora backend
+        (``LUNORA_ORIGIN_URL`` / ``LUNORA_ADMIN_TOKEN``). The dedup id is replay-stable:
+        ``<export>/<instance>#body.<n>`` in the body, the enclosing step's scope inside a
+        ``ctx.step.do`` callback; ``dedup_id=`` overrides it. See docs/functions.md.
+        """
+        from lunora_workflow.calls import body_runner
+
+        runner = body_runner(self)
+        return runner(ref, args, shard_key=shard_key, dedup_id=dedup_id)

@@ -67,6 +67,7 @@ async def run_step(
     except SchemaError as error:
         raise StepArgsError(str(error)) from error
     ordinal = context._saga.start()
+    from lunora_workflow.calls import active_runner, scoped
 
     async def body(raw: Any) -> Any:
         info = StepInfo.from_sdk(raw, label, settings)
@@ -77,13 +78,16 @@ async def run_step(
             config=info.config,
             env=context.env,
             log=context.log.bind(step=label, attempt=info.attempt),
+            run=active_runner(),  # ctx.run pinned to "#step<ordinal>.<n>"
         )
         result = step.handler(step_ctx, validated)
         if hasattr(result, "__await__"):
             result = await result
         return stored_result(label, _parse_output(step, result, returns))
 
-    stored = await run_durable(context._sdk_step, label, settings, body)
+    stored = await run_durable(
+        context._sdk_step, label, settings, scoped(context, f"step{ordinal}", settings, body)
+    )
     output: R = _parse_output(step, stored, returns)
     context._saga.completed(ordinal, label, step, validated, output)
     return output

@@ -94,6 +94,7 @@ class Saga:
         assert handler is not None
         name = rollback_step_name(entry.name)
         config = entry.step.rollback_config
+        from lunora_workflow.calls import active_runner, scoped
 
         async def body(raw: Any) -> None:
             info = StepInfo.from_sdk(raw, name, config)
@@ -106,13 +107,15 @@ class Saga:
                 attempt=info.attempt,
                 name=info.name,
                 config=info.config,
+                run=active_runner(),  # ctx.run pinned to "#step<ordinal>rollback.<n>"
             )
             result = handler(rollback_ctx)
             if hasattr(result, "__await__"):
                 await result
 
+        scope = f"step{entry.ordinal}rollback"
         try:
-            await run_durable(context._sdk_step, name, config, body)
+            await run_durable(context._sdk_step, name, config, scoped(context, scope, config, body))
         except Exception as failure:
             context.log.error(
                 "rollback failed; continuing with the remaining rollbacks",

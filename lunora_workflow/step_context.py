@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from lunora_workflow import platform
 from lunora_workflow.log import Logger
+
+if TYPE_CHECKING:
+    from lunora_workflow.calls import FunctionRunner
 
 __all__ = ["RollbackContext", "StepContext", "StepInfo"]
 
@@ -44,6 +47,12 @@ class StepInfo:
         )
 
 
+def _unbound_runner() -> FunctionRunner:
+    from lunora_workflow.calls import unbound_runner
+
+    return unbound_runner()
+
+
 def _as_int(value: Any, default: int) -> int:
     try:
         return int(value)
@@ -54,7 +63,8 @@ def _as_int(value: Any, default: int) -> int:
 @dataclass
 class StepContext:
     """The first argument of a step body: ``attempt`` (1-based), ``name``, ``count``,
-    ``config`` (the effective retries/timeout), ``env`` and ``log``."""
+    ``config`` (the effective retries/timeout), ``env`` and ``log``; ``run`` calls a function
+    (``await ctx.run(api.messages.send, args)``) with dedup ids pinned to this step."""
 
     attempt: int
     name: str
@@ -62,12 +72,14 @@ class StepContext:
     config: Mapping[str, Any]
     env: Any
     log: Logger
+    run: FunctionRunner = field(default_factory=_unbound_runner)
 
 
 @dataclass
 class RollbackContext(Generic[A, R]):
     """What a rollback receives: the step's validated ``args``, its ``output``, the ``error``
-    that failed the workflow, and ``env``, ``log``, ``attempt`` (of the rollback step)."""
+    that failed the workflow, and ``env``, ``log``, ``attempt`` (of the rollback step), and
+    ``run`` (function calls pinned to the rollback's own dedup scope)."""
 
     args: A
     output: R
@@ -77,3 +89,4 @@ class RollbackContext(Generic[A, R]):
     attempt: int = 1
     name: str = ""
     config: Mapping[str, Any] = field(default_factory=dict)
+    run: FunctionRunner = field(default_factory=_unbound_runner)

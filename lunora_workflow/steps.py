@@ -87,6 +87,9 @@ class Steps:
         config = build_config(retries=retries, timeout=timeout, where=f'step "{name}"')
         context = self._context
         wants_context = _wants_context(fn)
+        from lunora_workflow.calls import active_runner, next_raw_step, scoped
+
+        ordinal = next_raw_step(context)  # ctx.run inside fn pins ids to "#do<ordinal>"
 
         async def body(raw: Any) -> Any:
             if wants_context:
@@ -98,6 +101,7 @@ class Steps:
                     config=info.config,
                     env=context.env,
                     log=context.log.bind(step=name, attempt=info.attempt),
+                    run=active_runner(),
                 )
                 result = fn(step_ctx)
             else:
@@ -106,7 +110,9 @@ class Steps:
                 result = await result
             return stored_result(name, result)
 
-        return await run_durable(context._sdk_step, name, config, body)
+        return await run_durable(
+            context._sdk_step, name, config, scoped(context, f"do{ordinal}", config, body)
+        )
 
     async def sleep(self, name: str, duration: Duration) -> None:
         """Hibernate for ``duration`` (``"1 minute"``, a ``timedelta`` or milliseconds)."""
