@@ -19,7 +19,7 @@ from typing import Any
 import tomlkit
 from tomlkit.container import Container
 from tomlkit.exceptions import ParseError
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import AoT, Array, Comment, InlineTable, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
 from lunora_codegen.wrangler.plan import FIELDS, SectionPlan
@@ -92,27 +92,28 @@ class TomlConfig:
     def render(self, plans: Sequence[SectionPlan]) -> str:
         """The file's text after ``plans`` (a fresh parse is edited; ``self`` is unchanged)."""
         document = tomlkit.parse(self.text)
-        appended = False
-        for plan in plans:
+        # Environments first: a new top-level [[workflows]] goes to the end of the document,
+        # and _is_last must see the document as the user wrote it.
+        for plan in sorted(plans, key=lambda p: p.env is None):
             if plan.is_noop:
                 continue
             holder = _holder(document, plan.env)
             current = holder.get("workflows")
             if current is None:
                 aot = tomlkit.aot()
-                for entry in plan.appends:
-                    aot.append(_table(entry))
+                # tomlkit separates new tables, but not the last one from a table after it.
+                followed = plan.env is not None and not _is_last(document, plan.env)
+                for index, entry in enumerate(plan.appends):
+                    last = index == len(plan.appends) - 1
+                    aot.append(_table(entry, blank_after=last and followed))
                 holder.append("workflows", aot)
-                appended = True
             elif isinstance(current, AoT):
                 for index, fields in plan.updates.items():
                     for key, value in fields.items():
                         current[index][key] = value
                 for index in sorted(plan.removals, reverse=True):
                     del current[index]
-                for entry in plan.appends:
-                    current.append(_table(entry))
-                    appended = True
+                _append_tables(current, plan.appends)
             elif isinstance(current, Array):
                 for index, fields in plan.updates.items():
                     for key, value in fields.items():
@@ -126,11 +127,17 @@ class TomlConfig:
             else:  # pragma: no cover - planning reported it already
                 raise TomlEditError(f"{plan.label} must be an array of tables")
         text = tomlkit.dumps(document)
-        if appended and text.endswith("\n\n") and not self.text.endswith("\n\n"):
-            text = text[:-1]
+        if self.text.endswith("\n") and not text.endswith("\n"):
+            text += "\n"
         if "\r\n" in self.text and "\n" not in self.text.replace("\r\n", ""):
             text = re.sub(r"(?<!\r)\n", "\r\n", text)
         return text
+
+
+def _is_last(document: TOMLDocument, env: str) -> bool:
+    keys = list(document.keys())
+    envs = document.get("env")
+    return bool(keys and keys[-1] == "env" and isinstance(envs, Table) and list(envs)[-1] == env)
 
 
 def _holder(document: TOMLDocument, env: str | None) -> TOMLDocument | Table:
@@ -147,10 +154,35 @@ def _holder(document: TOMLDocument, env: str | None) -> TOMLDocument | Table:
     return section  # type: ignore[return-value]
 
 
-def _table(entry: dict[str, str]) -> Table:
+def _table(entry: dict[str, str], *, blank_after: bool) -> Table:
     table = tomlkit.table()
     for key in FIELDS:
         table[key] = entry[key]
-    # tomlkit writes the next table straight under this one; keep the file's blank line.
-    table.add(tomlkit.nl())
+    if blank_after:
+        table.add(tomlkit.nl())
     return table
+
+
+def _append_tables(aot: AoT, entries: Sequence[dict[str, str]]) -> None:
+    """Append ``entries`` to ``aot`` so the file still reads right.
+
+    tomlkit keeps the blank lines and comments that *precede* the next table as the tail of
+    the previous one, so a plain append would slip the new table between a comment like
+    ``# Environments ---`` and the ``[env.staging]`` it introduces. The tail moves (unchanged)
+    to the end of the last new table, and a blank line separates the old table from the new.
+    """
+    if not entries:
+        return
+    tail: list[tuple[None, Any]] = []
+    if len(aot) > 0:
+        body = aot[-1].value.body
+        while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace | Comment):
+            tail.insert(0, body.pop())
+        if tail:
+            aot[-1].add(tomlkit.nl())
+    for index, entry in enumerate(entries):
+        last = index == len(entries) - 1
+        table = _table(entry, blank_after=not last)
+        if last:
+            table.value.body.extend(tail)
+        aot.append(table)
