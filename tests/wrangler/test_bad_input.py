@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (config texts and messages read best unsplit)
 """Bad configs: a diagnostic naming file, line and column, and the file left untouched."""
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ def _fails(tmp_path: Path, name: str, text: str) -> list[str]:
             '{\r\n\t"name": "x"\r\n\t"main": "a.py",\r\n}\r\n',
             'wrangler.jsonc:3:2: error LW001: cannot parse wrangler.jsonc: Unexpected """',
         ),
-        ('{\n  "a": [1,\n', "wrangler.jsonc:3:1: error LW001: cannot parse wrangler.jsonc: Unexpected end of input"),
-        ("", "wrangler.jsonc:1:1: error LW001: cannot parse wrangler.jsonc: Empty strings are not legal JSON5"),
+        (
+            '{\n  "a": [1,\n',
+            "wrangler.jsonc:3:1: error LW001: cannot parse wrangler.jsonc: Unexpected end of input",
+        ),
+        (
+            "",
+            "wrangler.jsonc:1:1: error LW001: cannot parse wrangler.jsonc: Empty strings are not legal JSON5",
+        ),
     ],
 )
 def test_unparsable_jsonc(tmp_path: Path, text: str, expected: str) -> None:
@@ -74,7 +81,7 @@ def test_duplicate_bindings(tmp_path: Path) -> None:
         "{\n"
         '  "workflows": [\n'
         '    {"binding": "SAME", "class_name": "A", "name": "a"},\n'
-        '    // a comment\n'
+        "    // a comment\n"
         '    {"binding": "SAME", "class_name": "B", "name": "b"},\n'
         "  ],\n"
         "}\n"
@@ -134,7 +141,10 @@ def test_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('name = "x"\n[[workflows]\n', "wrangler.toml:2:13: error LW001: cannot parse wrangler.toml: Unexpected character"),
+        (
+            'name = "x"\n[[workflows]\n',
+            "wrangler.toml:2:13: error LW001: cannot parse wrangler.toml: Unexpected character",
+        ),
         (
             'name = "x"\nworkflows = "no"\n',
             "wrangler.toml:2:1: error LW002: workflows must be an array, got str",
@@ -153,4 +163,5 @@ def test_bad_toml(tmp_path: Path, text: str, expected: str) -> None:
 def test_toml_inline_env_table_is_refused_not_mangled(tmp_path: Path) -> None:
     text = 'name = "x"\nenv = { staging = { workflows = [] } }\n'
     [message] = _fails(tmp_path, "wrangler.toml", text)
-    assert "LW009" in message and "inline table" in message
+    assert "LW009" in message
+    assert "inline table" in message

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (config texts and messages read best unsplit)
 """Every reconciled document also parses with ``jsonc-parser``, the parser wrangler uses.
 
 A batch of generated documents is reconciled in Python, then checked by ONE ``node`` process
@@ -48,7 +49,9 @@ def jsonc_parser() -> Path:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
     if not (PARSER / "package.json").is_file():
-        subprocess.run(["sh", str(Path(__file__).with_name("setup_node.sh"))], check=True, timeout=300)
+        subprocess.run(
+            ["sh", str(Path(__file__).with_name("setup_node.sh"))], check=True, timeout=300
+        )
     return PARSER
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (config texts and messages read best unsplit)
 """wrangler.toml goldens: ``fixtures/wrangler/toml/<case>.toml`` -> ``<case>.expected.toml``.
 
 Each case is reconciled with the chat-app's two workflows (``prune`` for ``prune.toml``,
