@@ -96,35 +96,40 @@ def _wait_line(lines: queue.Queue[str], pattern: re.Pattern[str], timeout: float
             return match
 
 
-def in_process(root: Path, count: int) -> tuple[float, float, float]:
-    """Medians in ms: libcst parse of workflows.py alone, and a warm ``pipeline.run`` after an
-    edit with a plain parse cache and with lunora dev's incremental parser."""
+def in_process(root: Path, count: int) -> dict[str, float]:
+    """Medians in ms of the parts of one run after an edit, measured in this process.
+
+    ``parse``: libcst parsing workflows.py alone; ``full``: ``pipeline.run`` with a plain parse
+    cache (what ``lunora codegen`` does); ``incremental``: with ``lunora dev``'s incremental
+    parser; ``no_lint``: the same without the lint gate (what codegen itself costs).
+    """
     project = load_project(root)
     path = project.workflows_file
-    plain = ParseCache()
-    incremental = ParseCache(parse=IncrementalParser().parse)
-    run(project, cache=plain)
-    run(project, cache=incremental)
-    parses: list[float] = []
-    runs: list[float] = []
-    incremental_runs: list[float] = []
+    variants = {
+        "full": (ParseCache(), True),
+        "incremental": (ParseCache(parse=IncrementalParser().parse), True),
+        "no_lint": (ParseCache(parse=IncrementalParser().parse), False),
+    }
+    for cache, lint in variants.values():
+        run(project, cache=cache, lint=lint)
+    times: dict[str, list[float]] = {"parse": [], **{name: [] for name in variants}}
     for index in range(3):
         text = source(count, f"probe_{index}")
         started = time.perf_counter()
         libcst.parse_module(text)
-        parses.append((time.perf_counter() - started) * 1000)
+        times["parse"].append((time.perf_counter() - started) * 1000)
         save(path, text)
-        for cache, times in ((plain, runs), (incremental, incremental_runs)):
+        for name, (cache, lint) in variants.items():
             started = time.perf_counter()
-            run(project, cache=cache)
-            times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(parses), statistics.median(runs), statistics.median(incremental_runs)
+            run(project, cache=cache, lint=lint)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(count: int, saves: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"lunora-watch-{count}-") as folder:
         root = make_project(Path(folder), count)
-        parse_ms, run_ms, incremental_ms = in_process(root, count)
+        parts = in_process(root, count)
         save(root / "src/lunora/workflows.py", source(count, "wf_last"))
         lunora = Path(sys.executable).with_name("lunora")
         process = subprocess.Popen(
@@ -166,9 +171,7 @@ def measure(count: int, saves: int) -> dict[str, float]:
         "p95": percentile(latencies, 0.95),
         "max": max(latencies),
         "loop_p50": statistics.median(loop_ms),
-        "run_ms": run_ms,
-        "incremental_ms": incremental_ms,
-        "parse_ms": parse_ms,
+        **parts,
     }
 
 
@@ -181,22 +184,23 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (
         f"{'workflows':>9} {'p50':>8} {'p95':>8} {'max':>8} "
-        f"{'run(loop)':>10} {'run(incr)':>10} {'run(full)':>10} {'libcst':>8}"
+        f"{'run(loop)':>10} {'full':>8} {'incr':>8} {'no-lint':>8} {'libcst':>8}"
     )
     print(header)
     for count in args.sizes:
         row = measure(count, args.saves)
         print(
             f"{row['workflows']:>9.0f} {row['p50']:>8.0f} {row['p95']:>8.0f} {row['max']:>8.0f} "
-            f"{row['loop_p50']:>10.0f} {row['incremental_ms']:>10.0f} {row['run_ms']:>10.0f} "
-            f"{row['parse_ms']:>8.0f}",
+            f"{row['loop_p50']:>10.0f} {row['full']:>8.0f} {row['incremental']:>8.0f} "
+            f"{row['no_lint']:>8.0f} {row['parse']:>8.0f}",
             flush=True,
         )
     print(
         "p50/p95/max: save -> generated file updated (watch event + debounce + run);"
-        " run(loop): the loop's own run time (p50);\nrun(incr)/run(full): one in-process"
-        " pipeline.run after an edit, with lunora dev's incremental parser / a whole-file"
-        " parse;\nlibcst: parsing workflows.py alone (the floor of a whole-file parse)."
+        " run(loop): the loop's own run time (p50).\nOne in-process pipeline.run after an"
+        " edit: full = whole-file parse + lint gate (lunora codegen); incr = incremental"
+        " parse + lint gate (lunora dev);\nno-lint = incremental parse, no lint gate;"
+        " libcst = parsing workflows.py alone (the floor of a whole-file parse)."
     )
 
 
