@@ -29,7 +29,7 @@ import watchfiles
 
 from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
 from lunora_codegen.extract import ParseCache
-from lunora_codegen.pipeline import run
+from lunora_codegen.pipeline import Planner, run
 from lunora_codegen.project import Project, load_project
 from lunora_codegen.watch.incremental import IncrementalParser
 from lunora_codegen.watch.inputs import InputFilter, Snapshot, digest, snapshot, watch_dirs
@@ -84,8 +84,11 @@ class DevLoop:
         console: Console | None = None,
         step_ms: int = 50,
         debounce_ms: int = 1600,
+        planners: Sequence[Planner] | None = None,
     ) -> None:
         self.start = start
+        #: ``None``: the pipeline's default planners (the wrangler-config reconciler)
+        self.planners = planners
         self.project: Project = load_project(start)
         self.console = console if console is not None else Console()
         self.step_ms = step_ms
@@ -123,7 +126,7 @@ class DevLoop:
 
     def _codegen(self) -> tuple[bool, tuple[Path, ...]]:
         try:
-            result = run(self.project, cache=self.cache)
+            result = run(self.project, cache=self.cache, planners=self.planners)
         except UserCodeError as error:
             for diagnostic in error.diagnostics:
                 self.console.error(diagnostic.format())

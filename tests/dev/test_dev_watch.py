@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
-from lunora_codegen.project import load_project
+from lunora_codegen.model import ProjectModel
+from lunora_codegen.pipeline import PlanResult
+from lunora_codegen.project import Project, load_project
 from lunora_codegen.watch.inputs import InputFilter, watch_dirs
 from lunora_codegen.watch.loop import DevLoop
+from lunora_codegen.write import FileChange
 
 from .conftest import (
     RecordingConsole,
@@ -195,3 +199,38 @@ def test_a_package_created_while_watching_is_picked_up(tmp_path: Path) -> None:
         (root / "src" / "lunora").mkdir(parents=True)
         save(root / "src/lunora/workflows.py", workflow_source("first"))
         wait_for(lambda: "class FirstWorkflow" in generated(root), what="the new package")
+
+
+def test_a_planner_editing_the_wrangler_config_does_not_retrigger(tmp_path: Path) -> None:
+    """The reconciler writes wrangler.jsonc, a watched input; that write must not loop."""
+    root = make_project(tmp_path, "first")
+    config = root / "wrangler.jsonc"
+
+    def count_workflows(project: Project, model: ProjectModel, *, prune: bool) -> PlanResult:
+        old = config.read_text(encoding="utf-8")
+        body = old.split("\n", 1)[1]
+        new = f"// {len(model.workflows)} workflows\n{body}"
+        return PlanResult(changes=[FileChange(config, old, new)] if new != old else [])
+
+    console = RecordingConsole()
+    loop = DevLoop(root, console=console, planners=[count_workflows])
+    loop.regenerate()
+    stop = threading.Event()
+    ready = threading.Event()
+    thread = threading.Thread(target=loop.watch, args=(stop, ready.set), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        assert config.read_text(encoding="utf-8").startswith("// 1 workflows\n")
+        save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+        wait_for(lambda: len(loop.outcomes) == 2, what="the regenerating run")
+        assert config.resolve() in loop.outcomes[-1].written
+        assert config.read_text(encoding="utf-8").startswith("// 2 workflows\n")
+        time.sleep(0.5)
+        assert len(loop.outcomes) == 2, console.text()
+        # A user's own edit of the config still counts.
+        save(config, config.read_text(encoding="utf-8") + "// edited by hand\n")
+        wait_for(lambda: len(loop.outcomes) == 3, what="a run for the user's config edit")
+    finally:
+        stop.set()
+        thread.join(10)
