@@ -1048,7 +1048,8 @@ def cache_fingerprint() -> str:
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(sys.version.encode())
-    sources = [here / f"{name}.py" for name in ("extract", "model", "render", "pipeline")]
+    names = ("extract", "model", "render", "pipeline", "functions")
+    sources = [here / f"{name}.py" for name in names]
     for source in [*sources, *sorted((templates_dir() / "generated").glob("*.jinja"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()

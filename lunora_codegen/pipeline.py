@@ -20,6 +20,12 @@ from typing import Protocol
 
 from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
 from lunora_codegen.extract import ModuleFacts, ParseCache
+from lunora_codegen.functions import (
+    FunctionsModel,
+    build_functions,
+    render_functions,
+    scan_functions,
+)
 from lunora_codegen.lints import codegen_gate
 from lunora_codegen.model import ProjectModel, build_model
 from lunora_codegen.project import Project
@@ -53,6 +59,8 @@ class GeneratedFiles:
     model: ProjectModel
     #: path relative to ``project.generated_dir`` -> text
     files: dict[PurePosixPath, str]
+    #: the function modules (``query``/``mutation``/``action``) behind ``api.py``/``server.py``
+    functions: FunctionsModel | None = None
 
     def absolute(self) -> dict[Path, str]:
         """The same files keyed by absolute path."""
@@ -137,6 +145,7 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
     cache = cache if cache is not None else ParseCache()
     workflows = _facts(cache, project.workflows_file, "workflow")
     steps = _facts(cache, project.steps_file, "step")
+    functions = scan_functions(project, cache)
     line_length = detect_line_length(project.package_dir)
     # Same facts objects (nothing was re-parsed) and same settings: the output cannot differ,
     # so a long-lived cache (watch mode) skips modelling and rendering as well.
@@ -147,12 +156,22 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
         and memo.workflows is workflows
         and memo.steps is steps
         and memo.line_length == line_length
+        and memo.functions is functions
     ):
         return memo.generated
-    model = build_model(project.package_name, workflows, steps)
+    try:
+        model = build_model(project.package_name, workflows, steps)
+    except UserCodeError as error:
+        # report the function modules' problems in the same run
+        extra = [d for module in functions.modules for d in module.diagnostics]
+        raise UserCodeError({*error.diagnostics, *extra}) from None
+    build_functions(functions)
     files = render(model, line_length=line_length)
-    generated = GeneratedFiles(project=project, model=model, files=files)
-    cache.memo["generate"] = _Memo(project, workflows, steps, line_length, generated)
+    files = dict(sorted({**files, **render_functions(functions, line_length=line_length)}.items()))
+    generated = GeneratedFiles(project=project, model=model, files=files, functions=functions)
+    cache.memo["generate"] = _Memo(
+        project, workflows, steps, line_length, generated, functions=functions
+    )
     return generated
 
 
@@ -163,6 +182,7 @@ class _Memo:
     steps: ModuleFacts | None
     line_length: int
     generated: GeneratedFiles
+    functions: FunctionsModel | None = None
 
 
 def run(

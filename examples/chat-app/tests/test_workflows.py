@@ -39,7 +39,11 @@ async def test_channel_welcome_greets_waits_a_minute_then_posts_a_tip(env: Workf
         ("sleep", "settle"),
         ("do", "tips"),
     ]
-    assert instance.step("greet").output == {"text": "Welcome, Ada!"}
+    # the greeting went through the `messages.send` mutation, with a replay-stable dedup id
+    assert instance.step("greet").output == {
+        "message_id": "channel_welcome/welcome-c1#do0.1",
+        "channel_id": "c1",
+    }
     assert instance.step("settle").duration_ms == 60_000
     assert instance.replays == 1  # the sleep hibernated the instance once
 

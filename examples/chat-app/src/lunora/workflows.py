@@ -8,6 +8,8 @@ from typing import TypedDict
 
 from lunora_workflow import NonRetryableError, WorkflowContext, define_workflow
 
+from ._generated.api import api
+from .messages import SendArgs
 from .steps import ChargeArgs, ReserveArgs, charge_card, reserve_stock
 
 
@@ -27,10 +29,27 @@ class WelcomeOutput:
 async def channel_welcome(ctx: WorkflowContext[WelcomeParams]) -> WelcomeOutput:
     """Greet a new member, wait a minute, then post a tip."""
     params = ctx.params
-    await ctx.step.do("greet", lambda: {"text": f"Welcome, {params.user_name}!"})
+    channel_id = params.channel_id
+    # A durable, memoized, retried step that calls the `messages.send` mutation; the call's
+    # dedup id is replay-stable, so a retried or replayed step never posts twice.
+    await ctx.step.do(
+        "greet",
+        lambda: ctx.run(
+            api.messages.send,
+            SendArgs(channel_id=channel_id, text=f"Welcome, {params.user_name}!"),
+            shard_key=channel_id,
+        ),
+    )
     # The instance hibernates here; the delay survives evictions and redeploys.
     await ctx.step.sleep("settle", "1 minute")
-    await ctx.step.do("tips", lambda: {"text": "Tip: messages stream live."})
+    await ctx.step.do(
+        "tips",
+        lambda: ctx.run(
+            api.messages.send,
+            SendArgs(channel_id=channel_id, text="Tip: messages stream live."),
+            shard_key=channel_id,
+        ),
+    )
     ctx.log.info("welcome sequence complete", channel_id=params.channel_id)
     return WelcomeOutput(channel_id=params.channel_id, posted=2)
 
