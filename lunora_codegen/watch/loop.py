@@ -150,6 +150,7 @@ class DevLoop:
             self._invalidate(changed)
             written: list[Path] = []
             ok = False
+            moved: set[Path] = set()
             for _attempt in range(_MAX_RERUNS):
                 before = snapshot(self.project)
                 ok, wrote = self._codegen()
@@ -165,6 +166,10 @@ class DevLoop:
                     break
                 self._reload_project(sorted(moved))
                 self._invalidate(sorted(moved))
+            for path in moved:
+                # Still changing after every re-run: forget what we saw, so that the events
+                # already queued for these files start another run.
+                self.baseline.pop(path, None)
             elapsed_ms = (time.perf_counter() - started) * 1000
             outcome = RunOutcome(ok, tuple(written), tuple(changed), elapsed_ms)
             self.outcomes.append(outcome)
