@@ -10,6 +10,7 @@ one-line versus multi-line containers are drawn per document or per container.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -171,7 +172,7 @@ def _user_value(draw: st.DrawFn, depth: int) -> Any:
         st.one_of(
             st.sampled_from(STRINGS),
             st.integers(-5, 99),
-            st.lists(st.deferred(lambda: st.builds(lambda: None)), max_size=0),
+            st.just([]),
             st.dictionaries(st.sampled_from(["A", "url"]), st.sampled_from(STRINGS), max_size=2),
             st.lists(st.sampled_from(STRINGS), max_size=2),
         )
@@ -183,7 +184,7 @@ def _write_value(w: _Writer, value: Any, depth: int) -> None:
         items = [_member_item(w, k, v) for k, v in value.items()]
         w.container("{", "}", items, depth)
     elif isinstance(value, list):
-        w.container("[", "]", [lambda d, v=v: _write_value(w, v, d) for v in value], depth)
+        w.container("[", "]", [functools.partial(_write_value, w, v) for v in value], depth)
     else:
         w.scalar(value)
 
@@ -245,7 +246,7 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
             out.append((kind, {k: entry[k] for k in keys}))
         return out
 
-    def write_entry(kind: str, entry: dict[str, Any], depth: int) -> None:
+    def write_entry(kind: str, entry: dict[str, Any], depth: int) -> None:  # depth last: partial
         spans: dict[str, tuple[int, int]] = {}
 
         def member(key: str, value: Any) -> Callable[[int], None]:
@@ -274,7 +275,7 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
         def item(depth: int) -> None:
             w.key("workflows", depth)
             span = w.container(
-                "[", "]", [lambda d, k=k, e=e: write_entry(k, e, d) for k, e in entries], depth
+                "[", "]", [functools.partial(write_entry, k, e) for k, e in entries], depth
             )
             sections[env].array = span
 
@@ -301,7 +302,7 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
     )
     if env_names:
         envs: dict[str, Any] = {}
-        env_items = []
+        env_items: list[Callable[[int], None]] = []
         for name in env_names:
             env_data: dict[str, Any] = {}
             inner = section_items(name, env_data)
