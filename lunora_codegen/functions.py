@@ -44,7 +44,7 @@ from lunora_codegen.extract import (
 )
 from lunora_codegen.model import ImportModel
 from lunora_codegen.project import Project
-from lunora_codegen.render import HEADER, _compile, _import_blocks, _wrap_from
+from lunora_codegen.render import HEADER, _compile, _member_key, _section, _wrap_from
 from lunora_codegen.templating import environment, pystr
 
 __all__ = [
@@ -488,6 +488,42 @@ class _ModuleView:
     functions: list[_RefView]
 
 
+def _type_import_blocks(imports: list[ImportModel], line_length: int) -> list[list[str]]:
+    """``if TYPE_CHECKING:`` import lines in ruff's isort order, sections stdlib / others /
+    local. Unlike a combined ``from m import a as b, c`` ruff keeps (by default) one statement
+    per aliased member, after the module's plain members."""
+    plain: dict[int, set[str]] = {}
+    froms: dict[int, dict[str, tuple[set[str], set[tuple[str, str]]]]] = {}
+    for spec in imports:
+        section = _section(spec.module)
+        if spec.name is None:
+            text = spec.module if spec.alias is None else f"{spec.module} as {spec.alias}"
+            plain.setdefault(section, set()).add(text)
+            continue
+        members, aliased = froms.setdefault(section, {}).setdefault(spec.module, (set(), set()))
+        if spec.alias is None:
+            members.add(spec.name)
+        else:
+            aliased.add((spec.name, spec.alias))
+    blocks: list[list[str]] = []
+    for section in (0, 1, 2):
+        lines = [f"import {text}" for text in sorted(plain.get(section, ()), key=str.lower)]
+        modules = froms.get(section, {})
+        for module in sorted(
+            modules, key=lambda m: (-(len(m) - len(m.lstrip("."))), m.lstrip(".").lower())
+        ):
+            members, aliased = modules[module]
+            if members:
+                lines.extend(
+                    _wrap_from(module, sorted(members, key=_member_key), "    ", line_length)
+                )
+            for name, alias in sorted(aliased, key=lambda pair: _member_key(pair[0])):
+                lines.extend(_wrap_from(module, [f"{name} as {alias}"], "    ", line_length))
+        if lines:
+            blocks.append(lines)
+    return blocks
+
+
 def _class_name(module: str) -> str:
     return "_" + "".join(part[:1].upper() + part[1:] for part in module.split("_") if part) + "Api"
 
@@ -562,7 +598,7 @@ def render_functions(model: FunctionsModel, *, line_length: int) -> dict[PurePos
         )
     # typing names the type renderer leaves unimported (the generated module imports them)
     used = {name for text in texts for name in re.findall(r"\b(Any|Literal)\b", text)}
-    type_imports = _import_blocks(imports, line_length)
+    type_imports = _type_import_blocks(imports, line_length)
     typing_imports = (["TYPE_CHECKING"] if type_imports else []) + sorted(used)
     env = environment()
     context = {
