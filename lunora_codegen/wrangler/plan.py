@@ -37,6 +37,7 @@ __all__ = [
     "Problem",
     "SectionPlan",
     "apply_plan",
+    "describe",
     "env_workflow_name",
     "looks_generated",
     "plan_section",
@@ -124,7 +125,10 @@ def plan_section(
         if not isinstance(entry, dict):
             problems.append(
                 Problem(
-                    index, None, f"{label}[{index}] must be an object, got {_kind(entry)}", "LW003"
+                    index,
+                    None,
+                    f"{label}[{index}] must be an object, got {describe(entry)}",
+                    "LW003",
                 )
             )
             continue
@@ -265,9 +269,12 @@ def apply_plan(entries: Sequence[Any], plan: SectionPlan) -> list[Any]:
     return result
 
 
-def _kind(value: object) -> str:
+def describe(value: object) -> str:
+    """How messages name the JSON type of ``value`` ("an array", "null", ...)."""
     if isinstance(value, list):
         return "an array"
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, bool):

@@ -38,6 +38,7 @@ from lunora_codegen.wrangler.plan import (
     Problem,
     SectionPlan,
     apply_plan,
+    describe,
     plan_section,
     section_label,
 )
@@ -207,7 +208,7 @@ def _plan_all(
         holder = data if env is None else data["env"][env]
         entries = holder.get("workflows")
         if "workflows" in holder and not isinstance(entries, list):
-            kind = type(entries).__name__ if not isinstance(entries, dict) else "an object"
+            kind = describe(entries)
             problems.append(
                 (
                     env,

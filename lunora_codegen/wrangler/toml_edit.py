@@ -173,7 +173,7 @@ def _append_tables(aot: AoT, entries: Sequence[dict[str, str]]) -> None:
     """
     if not entries:
         return
-    tail: list[tuple[None, Any]] = []
+    tail: list[tuple[Any, Any]] = []
     if len(aot) > 0:
         body = aot[-1].value.body
         while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace | Comment):

@@ -65,7 +65,7 @@ def test_workflows_not_an_array(tmp_path: Path) -> None:
 def test_env_workflows_not_an_array(tmp_path: Path) -> None:
     text = '{\n  "env": {\n    "staging": {\n      "workflows": "nope"\n    }\n  }\n}\n'
     assert _fails(tmp_path, "wrangler.jsonc", text) == [
-        "wrangler.jsonc:4:20: error LW002: env.staging.workflows must be an array, got str"
+        "wrangler.jsonc:4:20: error LW002: env.staging.workflows must be an array, got a string"
     ]
 
 
@@ -147,7 +147,7 @@ def test_not_utf8(tmp_path: Path) -> None:
         ),
         (
             'name = "x"\nworkflows = "no"\n',
-            "wrangler.toml:2:1: error LW002: workflows must be an array, got str",
+            "wrangler.toml:2:1: error LW002: workflows must be an array, got a string",
         ),
         (
             '[[workflows]]\nbinding = "S"\nclass_name = "A"\nname = "a"\n\n[[workflows]]\nbinding = "S"\nclass_name = "B"\nname = "b"\n',

@@ -177,6 +177,12 @@ def test_listed_environments_get_the_key_created() -> None:
     assert [w.code for w in result.warnings] == ["LW111"]
 
 
+def test_json5_syntax_is_understood() -> None:
+    text = "{\n  // JSON5: unquoted keys, single quotes, hex, Infinity\n  name: 'it\\'s',\n  n: 0x1F, x: +Infinity, 'w\\'q': .5,\n  workflows: [{class_name: 'ChannelWelcomeWorkflow', binding: 'OLD', name: 'channel-welcome'}],\n}\n"
+    result = reconcile_text(text, JSONC, [WELCOME])
+    assert result.new_text == text.replace("'OLD'", '"WORKFLOW_CHANNEL_WELCOME"')
+
+
 def test_nothing_desired_and_nothing_there_changes_nothing() -> None:
     assert reconcile_text("{} // x\n", JSONC, []).new_text is None
 
