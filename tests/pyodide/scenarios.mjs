@@ -4,6 +4,8 @@
 // (status, output, error, timeline, Python-side observations); the assertions live in
 // tests/pyodide/test_pyodide.py.
 
+import { FANOUT_SCENARIOS } from "./scenarios_fanout.mjs";
+
 const sdk = (className, name, binding) => ({ name, binding, className });
 const SDK_MODULE = "sdk_workflows";
 const RUNTIME_MODULE = "runtime_matrix";
@@ -131,4 +133,6 @@ export const SCENARIOS = [
     setup: `import broken_runtime\nbroken_runtime.install(${JSON.stringify(variant)})`,
     teardown: "import broken_runtime\nbroken_runtime.uninstall()",
   })),
+
+  ...FANOUT_SCENARIOS,
 ];

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fanout_checks import FANOUT_CHECKS
 
 pytestmark = [pytest.mark.pyodide, pytest.mark.slow]
 
@@ -471,7 +472,15 @@ def check_runtime_handles(r: Result, mode: str) -> None:
 
 # --- the example app, through its generated module ------------------------------------------
 
-EXAMPLE_CLASSES = ["ChannelWelcomeWorkflow", "ExpenseApprovalWorkflow", "OrderPipelineWorkflow"]
+EXAMPLE_CLASSES = [
+    "ChannelWelcomeWorkflow",
+    "ExpenseApprovalWorkflow",
+    "ImageTagWorkflow",
+    "MediaPipelineWorkflow",
+    "OrderPipelineWorkflow",
+    "ThumbnailWorkflow",
+    "TranscribeWorkflow",
+]
 
 
 def example_instance(r: Result) -> Result:
@@ -615,6 +624,7 @@ CHECKS: dict[str, Callable[[Result, str], None]] = {
     "sdk.body-nonretryable": check_sdk_body_nonretryable,
     "sdk.fanout": check_sdk_fanout,
 }
+CHECKS.update(FANOUT_CHECKS)  # ctx.parallel / spawn scenarios (scenarios_fanout.mjs)
 
 
 def test_harness_runs_the_pinned_platform(report: dict[str, Any]) -> None:

@@ -70,7 +70,15 @@ async def test_workflows_page_lists_every_declared_workflow(studio: Studio) -> N
 async def test_api_workflows(studio: Studio) -> None:
     workflows = (await studio.client.get("/api/workflows")).json()["workflows"]
     by_export = {w["export"]: w for w in workflows}
-    assert sorted(by_export) == ["channel_welcome", "expense_approval", "order_pipeline"]
+    assert sorted(by_export) == [
+        "channel_welcome",
+        "expense_approval",
+        "image_tag",
+        "media_pipeline",
+        "order_pipeline",
+        "thumbnail",
+        "transcribe",
+    ]
     order = by_export["order_pipeline"]
     assert (order["class_name"], order["binding"], order["name"]) == (
         "OrderPipelineWorkflow",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypedDict
 
-from lunora_workflow import NonRetryableError, WorkflowContext, define_workflow
+from lunora_workflow import NonRetryableError, WorkflowContext, branch, define_workflow
 
 from ._generated.api import api
 from .messages import SendArgs
@@ -109,3 +109,92 @@ async def expense_approval(ctx: WorkflowContext[ApprovalParams]) -> dict[str, ob
         raise NonRetryableError(f"expense {request.request_id} was rejected")
     await ctx.step.do("pay-out", lambda: {"paid": request.amount_cents})
     return {"request_id": request.request_id, "approved": True}
+
+
+# -- Fan-out: a media pipeline ------------------------------------------------------------------
+# Each branch runs as its own child workflow instance (its own memory and CPU budget, its own
+# retries); the parent hibernates until every child has reported back.
+
+
+@dataclass
+class MediaJob:
+    media_id: str
+    url: str
+
+
+@dataclass
+class ImageTags:
+    media_id: str
+    tags: list[str]
+
+
+@dataclass
+class Thumbnail:
+    media_id: str
+    key: str
+    width: int
+
+
+@dataclass
+class Transcript:
+    media_id: str
+    words: int
+    language: str
+
+
+@dataclass
+class MediaSummary:
+    media_id: str
+    tags: list[str]
+    thumbnail: str
+    words: int
+
+
+def _url_words(url: str) -> list[str]:
+    path = url.split("://", 1)[-1].split("/", 1)[-1]
+    return [word for word in path.replace(".", "/").replace("-", "/").split("/") if word]
+
+
+@define_workflow
+async def image_tag(ctx: WorkflowContext[MediaJob]) -> ImageTags:
+    """Tag the media (a stand-in classifier: the words of its path)."""
+    job = ctx.params
+    tags = await ctx.step.do("classify", lambda: sorted(set(_url_words(job.url))))
+    return ImageTags(media_id=job.media_id, tags=tags)
+
+
+@define_workflow
+async def thumbnail(ctx: WorkflowContext[MediaJob]) -> Thumbnail:
+    """Render a 256 px thumbnail and store it; returns a reference, not the bytes."""
+    job = ctx.params
+    key = await ctx.step.do(
+        "render", lambda: f"thumbs/{job.media_id}-256.jpg", retries={"limit": 3, "delay": 1000}
+    )
+    return Thumbnail(media_id=job.media_id, key=key, width=256)
+
+
+@define_workflow
+async def transcribe(ctx: WorkflowContext[MediaJob]) -> Transcript:
+    """Transcribe the audio track (a stand-in: counts the path's words)."""
+    job = ctx.params
+    words = await ctx.step.do("speech-to-text", lambda: len(_url_words(job.url)))
+    return Transcript(media_id=job.media_id, words=words, language="en")
+
+
+@define_workflow
+async def media_pipeline(ctx: WorkflowContext[MediaJob]) -> MediaSummary:
+    """Tag, thumbnail and transcribe one upload in parallel child instances, then index it."""
+    job = ctx.params
+    # Branches name declared workflows by export name; output= types each result (a tuple of
+    # branches gives a typed tuple back, in declaration order).
+    tags, thumb, transcript = await ctx.parallel(
+        (
+            branch("image_tag", job, output=ImageTags),
+            branch("thumbnail", job, output=Thumbnail, timeout="10 minutes"),
+            branch("transcribe", job, output=Transcript, timeout="1 hour"),
+        )
+    )
+    await ctx.step.do("index", lambda: {"media_id": job.media_id, "tags": len(tags.tags)})
+    return MediaSummary(
+        media_id=job.media_id, tags=tags.tags, thumbnail=thumb.key, words=transcript.words
+    )

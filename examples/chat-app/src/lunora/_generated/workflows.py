@@ -44,6 +44,34 @@ class ExpenseApprovalWorkflow(WorkflowEntrypoint):
         )
 
 
+class ImageTagWorkflow(WorkflowEntrypoint):
+    """Cloudflare entrypoint of the ``image_tag`` workflow."""
+
+    async def run(self, event: Any, step: Any) -> Any:
+        return await run_workflow(
+            self,
+            _workflows.image_tag,
+            event,
+            step,
+            export="image_tag",
+            specs=SPECS,
+        )
+
+
+class MediaPipelineWorkflow(WorkflowEntrypoint):
+    """Cloudflare entrypoint of the ``media_pipeline`` workflow."""
+
+    async def run(self, event: Any, step: Any) -> Any:
+        return await run_workflow(
+            self,
+            _workflows.media_pipeline,
+            event,
+            step,
+            export="media_pipeline",
+            specs=SPECS,
+        )
+
+
 class OrderPipelineWorkflow(WorkflowEntrypoint):
     """Cloudflare entrypoint of the ``order_pipeline`` workflow."""
 
@@ -54,6 +82,34 @@ class OrderPipelineWorkflow(WorkflowEntrypoint):
             event,
             step,
             export="order_pipeline",
+            specs=SPECS,
+        )
+
+
+class ThumbnailWorkflow(WorkflowEntrypoint):
+    """Cloudflare entrypoint of the ``thumbnail`` workflow."""
+
+    async def run(self, event: Any, step: Any) -> Any:
+        return await run_workflow(
+            self,
+            _workflows.thumbnail,
+            event,
+            step,
+            export="thumbnail",
+            specs=SPECS,
+        )
+
+
+class TranscribeWorkflow(WorkflowEntrypoint):
+    """Cloudflare entrypoint of the ``transcribe`` workflow."""
+
+    async def run(self, event: Any, step: Any) -> Any:
+        return await run_workflow(
+            self,
+            _workflows.transcribe,
+            event,
+            step,
+            export="transcribe",
             specs=SPECS,
         )
 
@@ -73,12 +129,40 @@ SPECS: dict[str, WorkflowSpec] = {
         name="expense-approval",
         definition=_workflows.expense_approval,
     ),
+    "image_tag": WorkflowSpec(
+        export="image_tag",
+        binding="WORKFLOW_IMAGE_TAG",
+        class_name="ImageTagWorkflow",
+        name="image-tag",
+        definition=_workflows.image_tag,
+    ),
+    "media_pipeline": WorkflowSpec(
+        export="media_pipeline",
+        binding="WORKFLOW_MEDIA_PIPELINE",
+        class_name="MediaPipelineWorkflow",
+        name="media-pipeline",
+        definition=_workflows.media_pipeline,
+    ),
     "order_pipeline": WorkflowSpec(
         export="order_pipeline",
         binding="WORKFLOW_ORDER_PIPELINE",
         class_name="OrderPipelineWorkflow",
         name="orders",
         definition=_workflows.order_pipeline,
+    ),
+    "thumbnail": WorkflowSpec(
+        export="thumbnail",
+        binding="WORKFLOW_THUMBNAIL",
+        class_name="ThumbnailWorkflow",
+        name="thumbnail",
+        definition=_workflows.thumbnail,
+    ),
+    "transcribe": WorkflowSpec(
+        export="transcribe",
+        binding="WORKFLOW_TRANSCRIBE",
+        class_name="TranscribeWorkflow",
+        name="transcribe",
+        definition=_workflows.transcribe,
     ),
 }
 
@@ -104,8 +188,32 @@ class Workflows:
     @overload
     def get(
         self,
+        name: Literal["image_tag"],
+    ) -> WorkflowHandle[_workflows.MediaJob, _workflows.ImageTags]: ...
+
+    @overload
+    def get(
+        self,
+        name: Literal["media_pipeline"],
+    ) -> WorkflowHandle[_workflows.MediaJob, _workflows.MediaSummary]: ...
+
+    @overload
+    def get(
+        self,
         name: Literal["order_pipeline"],
     ) -> WorkflowHandle[_workflows.OrderParams, _workflows.OrderOutput]: ...
+
+    @overload
+    def get(
+        self,
+        name: Literal["thumbnail"],
+    ) -> WorkflowHandle[_workflows.MediaJob, _workflows.Thumbnail]: ...
+
+    @overload
+    def get(
+        self,
+        name: Literal["transcribe"],
+    ) -> WorkflowHandle[_workflows.MediaJob, _workflows.Transcript]: ...
 
     def get(self, name: str) -> WorkflowHandle[Any, Any]:
         """The handle of the workflow exported as ``name``."""
