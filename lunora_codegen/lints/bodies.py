@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import libcst as cst
 
@@ -126,6 +127,16 @@ class Body:
     #: the step callbacks defined or passed in this body (lambda and def nodes)
     callbacks: set[cst.CSTNode] = field(default_factory=set)
 
+    @cached_property
+    def nodes(self) -> list[cst.CSTNode]:
+        """Every node of the body, nested functions and lambdas included, walked once."""
+        return list(walk(self.function.body))
+
+    @cached_property
+    def outside(self) -> list[cst.CSTNode]:
+        """The nodes of the body that do not run inside a step (callbacks left out)."""
+        return list(walk(self.function.body, skip=self.callbacks))
+
     @property
     def label(self) -> str:
         """``workflow "x"`` or ``function "helper"`` for messages."""
@@ -139,7 +150,7 @@ class Body:
 
     def durable_calls(self) -> Iterator[DurableCall]:
         """Every durable call in the body, nested functions and lambdas included."""
-        for node in walk(self.function.body):
+        for node in self.nodes:
             if isinstance(node, cst.Call):
                 found = self.classify(node)
                 if found is not None:
@@ -157,10 +168,10 @@ def _context_param(file: SourceFile, function: cst.FunctionDef, is_handler: bool
     return None
 
 
-def _aliases(function: cst.FunctionDef, ctx: str) -> tuple[frozenset[str], frozenset[str]]:
+def _aliases(nodes: list[cst.CSTNode], ctx: str) -> tuple[frozenset[str], frozenset[str]]:
     ctx_names = {ctx}
     step_names: set[str] = set()
-    assigns = [n for n in walk(function.body) if isinstance(n, cst.Assign)]
+    assigns = [n for n in nodes if isinstance(n, cst.Assign)]
     changed = True
     while changed:  # ``c = ctx; s = c.step`` in any order
         changed = False
@@ -189,7 +200,7 @@ def _aliases(function: cst.FunctionDef, ctx: str) -> tuple[frozenset[str], froze
 def _callbacks(body: Body) -> set[cst.CSTNode]:
     """The lambdas and defs ``ctx.step.do`` runs as steps in this body."""
     local_defs: dict[str, cst.FunctionDef] = {}
-    for node in walk(body.function.body):
+    for node in body.nodes:
         if isinstance(node, cst.FunctionDef):
             local_defs.setdefault(node.name.value, node)
     module_defs = {s.name.value: s for s in body.file.module.body if isinstance(s, cst.FunctionDef)}
@@ -228,8 +239,8 @@ def find_bodies(sources: Sources) -> list[Body]:
             ctx = _context_param(file, function, is_handler=export is not None)
             if ctx is None:
                 continue
-            ctx_names, step_names = _aliases(function, ctx)
-            body = Body(file, function, export, ctx_names, step_names)
+            body = Body(file, function, export, frozenset({ctx}))
+            body.ctx_names, body.step_names = _aliases(body.nodes, ctx)
             body.callbacks = _callbacks(body)
             bodies.append(body)
     return bodies

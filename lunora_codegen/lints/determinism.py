@@ -34,7 +34,7 @@ import libcst as cst
 from lunora_codegen.diagnostics import Diagnostic
 from lunora_codegen.lints.bodies import Body
 from lunora_codegen.lints.registry import rule
-from lunora_codegen.lints.sources import SourceFile, dotted, walk
+from lunora_codegen.lints.sources import SourceFile, dotted
 
 __all__ = ["check_nondeterministic_calls", "check_step_names", "nondeterministic_reason"]
 
@@ -110,27 +110,12 @@ _HINTS = {
 }
 
 
-def _skipped(body: Body) -> set[cst.CSTNode]:
-    """Nodes whose code runs inside a step: the callbacks passed to ``ctx.step.do``."""
-    return set(body.callbacks)
-
-
-def _walk_outside_steps(node: cst.CSTNode, skip: set[cst.CSTNode]) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current in skip:
-            continue
-        yield current
-        stack.extend(reversed(current.children))
-
-
 def check_nondeterministic_calls(bodies: list[Body]) -> list[Diagnostic]:
     """``nondeterministic_call``: clock/random/uuid calls in a body outside a step."""
     lint = rule("nondeterministic_call")
     found: list[Diagnostic] = []
     for body in bodies:
-        for node in _walk_outside_steps(body.function.body, _skipped(body)):
+        for node in body.outside:
             if not isinstance(node, cst.Call):
                 continue
             qualified = body.file.qualify(node.func)
@@ -259,7 +244,7 @@ class Stability:
             self._bind(target.value, value)
 
     def _collect(self) -> None:
-        for node in walk(self.body.function.body):
+        for node in self.body.nodes:
             if isinstance(node, cst.Assign):
                 for target in node.targets:
                     self._bind(target.target, node.value)
@@ -483,8 +468,7 @@ def check_step_names(bodies: list[Body]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for body in bodies:
         stability: Stability | None = None
-        skip = set(body.callbacks)
-        for node in _walk_outside_steps(body.function.body, skip):
+        for node in body.outside:
             if not isinstance(node, cst.Call):
                 continue
             durable = body.classify(node)

@@ -9,8 +9,10 @@ for lints that only look for a handful of well-known names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +23,7 @@ from lunora_codegen.extract import ModuleTree, parse_tree
 from lunora_codegen.lints.registry import rule
 from lunora_codegen.project import Project
 
-__all__ = ["SourceFile", "Sources", "dotted", "load_sources", "walk"]
+__all__ = ["SourceFile", "Sources", "children", "dotted", "load_sources", "walk"]
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -34,13 +36,66 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node below ``node`` (itself included), in source order."""
+#: dataclass fields of libcst nodes that hold only whitespace, brackets and separators
+_TRIVIA = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "comma",
+        "semicolon",
+        "newline",
+        "trailing_whitespace",
+        "colon",
+        "equal",
+        "empty_lines",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The syntax children of ``node`` (whitespace and brackets left out), in field order.
+
+    libcst's own ``node.children`` runs a visitor per call, which made the lints several times
+    slower than the parse; reading the dataclass fields directly costs a fraction of it.
+    """
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node)
+            if f.name not in _TRIVIA and not f.name.startswith("whitespace")
+        )
+        _FIELDS[kind] = names
+    found: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, tuple | list):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+def walk(node: cst.CSTNode, skip: Collection[cst.CSTNode] = frozenset()) -> Iterator[cst.CSTNode]:
+    """Every node below ``node`` (itself included), parents before children, siblings in
+    order; subtrees rooted at a node in ``skip`` are left out."""
     stack = [node]
     while stack:
         current = stack.pop()
+        if current in skip:
+            continue
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
 
 
 def _import_module(node: cst.ImportFrom) -> str:
@@ -48,10 +103,10 @@ def _import_module(node: cst.ImportFrom) -> str:
     return "." * len(node.relative) + (module or "")
 
 
-def _imports(module: cst.Module) -> dict[str, str]:
+def _imports(nodes: list[cst.CSTNode]) -> dict[str, str]:
     """local name -> the qualified name it is bound to, for every import in the module."""
     names: dict[str, str] = {}
-    for node in walk(module):
+    for node in nodes:
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted(alias.name) or ""
@@ -115,6 +170,11 @@ class SourceFile:
     def module(self) -> cst.Module:
         """The libcst module."""
         return self.tree.module
+
+    @cached_property
+    def nodes(self) -> list[cst.CSTNode]:
+        """Every node of the module, walked once."""
+        return list(walk(self.tree.module))
 
     def where(self, node: cst.CSTNode) -> tuple[Path, int, int]:
         """``(path, line, column)`` of ``node`` for a diagnostic."""
@@ -206,9 +266,9 @@ def _parse(
         except ValueError:
             pass
         return None, source_error.diagnostic((path, line, column), f"syntax error: {message}")
-    return SourceFile(
-        path=path, tree=tree, imports=_imports(tree.module), constants=_constants(tree.module)
-    ), None
+    file = SourceFile(path=path, tree=tree, constants=_constants(tree.module))
+    file.imports = _imports(file.nodes)
+    return file, None
 
 
 def load_sources(project: Project) -> Sources:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import libcst as cst
@@ -9,7 +10,7 @@ import libcst as cst
 from lunora_codegen.diagnostics import Diagnostic
 from lunora_codegen.lints.bodies import Body, DurableCall, StepBody, argument, classify
 from lunora_codegen.lints.registry import rule
-from lunora_codegen.lints.sources import walk
+from lunora_codegen.lints.sources import children, walk
 
 __all__ = ["check_duplicate_step_names", "check_step_in_step", "check_unawaited_steps"]
 
@@ -37,10 +38,10 @@ def check_step_in_step(step_bodies: list[StepBody]) -> list[Diagnostic]:
     return found
 
 
-def _loads(function: cst.FunctionDef, name: str) -> int:
-    """How many times ``name`` is read in ``function`` (assignment targets excluded)."""
+def _loads(body: Body) -> Counter[str]:
+    """How many times each name is read in the body (assignment targets excluded)."""
     targets: set[cst.CSTNode] = set()
-    for node in walk(function.body):
+    for node in body.nodes:
         bound: list[cst.BaseExpression] = []
         if isinstance(node, cst.Assign):
             bound = [t.target for t in node.targets]
@@ -48,24 +49,9 @@ def _loads(function: cst.FunctionDef, name: str) -> int:
             bound = [node.target]
         for target in bound:
             targets.update(n for n in walk(target) if isinstance(n, cst.Name))
-    return sum(
-        1
-        for node in walk(function.body)
-        if isinstance(node, cst.Name) and node.value == name and node not in targets
+    return Counter(
+        node.value for node in body.nodes if isinstance(node, cst.Name) and node not in targets
     )
-
-
-def _outside_callbacks(body: Body) -> list[cst.CSTNode]:
-    skip = body.callbacks
-    nodes: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = [body.function.body]
-    while stack:
-        current = stack.pop()
-        if current in skip:
-            continue
-        nodes.append(current)
-        stack.extend(reversed(current.children))
-    return nodes
 
 
 def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
@@ -73,7 +59,8 @@ def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
     lint = rule("unawaited_step")
     found: list[Diagnostic] = []
     for body in bodies:
-        for node in _outside_callbacks(body):
+        loads: Counter[str] | None = None
+        for node in body.outside:
             call: cst.BaseExpression | None = None
             dropped_name: str | None = None
             if isinstance(node, cst.Expr):
@@ -90,8 +77,10 @@ def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
             durable = body.classify(call)
             if durable is None:
                 continue
-            if dropped_name is not None and _loads(body.function, dropped_name) > 0:
-                continue  # awaited (or gathered, returned, ...) later
+            if dropped_name is not None:
+                loads = loads if loads is not None else _loads(body)
+                if loads[dropped_name] > 0:
+                    continue  # awaited (or gathered, returned, ...) later
             what = (
                 "is never awaited"
                 if dropped_name is None
@@ -182,7 +171,7 @@ class _NameCollector:
             for index, case in enumerate(node.cases):
                 self.visit(case, (*branches, (id(node), index)))
             return
-        for child in node.children:
+        for child in children(node):
             self.visit(child, branches)
 
 
@@ -196,7 +185,7 @@ def check_duplicate_step_names(bodies: list[Body], step_names: dict[str, str]) -
     found: list[Diagnostic] = []
     for body in bodies:
         collector = _NameCollector(body, step_names)
-        for child in body.function.body.children:
+        for child in children(body.function.body):
             collector.visit(child, ())
         seen: dict[str, list[_Use]] = {}
         for use in collector.uses:

@@ -30,7 +30,7 @@ import libcst as cst
 from lunora_codegen.diagnostics import Diagnostic, Severity, display_path
 from lunora_codegen.lints.bodies import Body, argument
 from lunora_codegen.lints.registry import rule
-from lunora_codegen.lints.sources import SourceFile, Sources, dotted, walk
+from lunora_codegen.lints.sources import SourceFile, Sources, dotted
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.project import Project
 
@@ -89,7 +89,7 @@ class _StartFinder:
         )
 
     def collect_handle_names(self) -> None:
-        for node in walk(self.file.module):
+        for node in self.file.nodes:
             if isinstance(node, cst.Assign) and self.is_handle(node.value):
                 for target in node.targets:
                     if isinstance(target.target, cst.Name):
@@ -122,7 +122,7 @@ def find_starts(sources: Sources, bodies: list[Body]) -> list[Start]:
         ctx_names = frozenset(n for b in bodies if b.file is file for n in b.ctx_names)
         finder = _StartFinder(file, ctx_names)
         finder.collect_handle_names()
-        for node in walk(file.module):
+        for node in file.nodes:
             if isinstance(node, cst.Call):
                 start = finder.start(node)
                 if start is not None:
