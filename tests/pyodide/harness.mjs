@@ -109,6 +109,7 @@ _specs = importlib.import_module(${JSON.stringify(scenario.specsModule)}).SPECS
 json.dumps([{"name": s.name, "binding": s.binding, "className": s.class_name} for s in _specs.values()])`),
       );
       result.entrypointClasses = entrypointClasses(py, scenario.module);
+      result.specClasses = workflows.map((w) => w.className).sort();
     }
     for (const wf of workflows) engine.register(wf);
     env.cloudflareWorkers.env = engine.env();
