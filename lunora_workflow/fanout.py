@@ -494,7 +494,16 @@ class FanOut:
         plans = self._plan(items)
         import asyncio  # lazily: only workflows that fan out pay for it at cold start
 
-        spawned = await asyncio.gather(*(self._spawn_branch(plan) for plan in plans))
+        # Every spawn step settles before anything is raised: no step is left running behind
+        # a failure, and the error reported is the first in declaration order.
+        settled = await asyncio.gather(
+            *(self._spawn_branch(plan) for plan in plans), return_exceptions=True
+        )
+        spawned: list[dict[str, Any]] = []
+        for outcome in settled:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            spawned.append(outcome)
         joined = await self._join(plans, spawned)
         return tuple(joined) if as_tuple else joined
 

@@ -341,3 +341,55 @@ async def test_branch_params_must_be_an_object(engine: WorkflowTestEnv) -> None:
     await parent.wait_for_status("errored")
     assert "params must be an object" in error_message(parent)
     assert parent.steps == []
+
+
+class LossyBinding(CountingBinding):
+    """The first create of each id gets through but its answer is lost (a transport error)."""
+
+    async def create(self, *args: Any, **kwargs: Any) -> Any:
+        first = kwargs.get("id") not in self.creates
+        handle = await super().create(*args, **kwargs)
+        if first:
+            raise ConnectionError("network connection lost")
+        return handle
+
+
+class DownBinding(CountingBinding):
+    """Creates of ``down`` fail with a non-duplicate error, every time."""
+
+    async def create(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("id") == "down":
+            self.creates.append("down")
+            raise RuntimeError("Workflows service unavailable")
+        return await super().create(*args, **kwargs)
+
+
+async def test_a_retried_spawn_attaches_to_the_child_its_first_attempt_created(
+    engine: WorkflowTestEnv,
+) -> None:
+    lossy = LossyBinding(engine.env.WORKFLOW_WORK)
+    engine.env.WORKFLOW_WORK = lossy
+    parent = await engine.create("fan", {"items": [{"item": "a"}, {"item": "bb"}]}, id="lo")
+    await parent.wait_for_status("complete")
+    assert [r["size"] for r in parent.output["results"]] == [1, 2]
+    # Two attempts per spawn step (the second found the id taken), one child each.
+    assert lossy.creates == ["lo-c0", "lo-c1", "lo-c0", "lo-c1"]
+    assert len(children(engine)) == 2
+    # By the retry the child had finished, so the attach read its outcome from status().
+    memo = parent.step("lunora:spawn:lo-c0").output
+    assert memo["attached"] is True
+    assert memo["outcome"] == {"status": "ok", "value": {"item": "a", "size": 1, "blob": ""}}
+
+
+async def test_a_spawn_that_keeps_failing_fails_the_call(engine: WorkflowTestEnv) -> None:
+    down = DownBinding(engine.env.WORKFLOW_WORK)
+    engine.env.WORKFLOW_WORK = down
+    parent = await engine.create(
+        "fan", {"items": [{"item": "a"}, {"item": "b"}], "ids": [None, "down"]}, id="dn"
+    )
+    await parent.wait_for_status("errored")
+    assert "Workflows service unavailable" in error_message(parent)
+    # The platform's default retries, then the failure; the sibling's spawn still completed.
+    assert len(parent.step("lunora:spawn:down").attempts) == 6
+    assert parent.step("lunora:spawn:dn-c0").status == "complete"
+    assert not [r for r in parent.steps if r.kind == "waitForEvent"]
