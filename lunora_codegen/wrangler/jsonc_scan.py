@@ -24,7 +24,7 @@ shared/reference/codegen.md §3):
   support 3.11. The scanner sits behind :func:`scan`, so it can replace it later.
 * ``jsonc-edit`` drives a Node daemon that ``npm install``s at first use: not for a Python CLI.
 
-About 200 lines, no dependencies, ~2 ms for a 200-line config (json5 itself takes ~60 ms).
+About 200 lines, no dependencies: ~1 ms for a 200-line config, where json5 takes ~50 ms.
 """
 
 from __future__ import annotations

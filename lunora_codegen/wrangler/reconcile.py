@@ -43,6 +43,7 @@ from lunora_codegen.wrangler.plan import (
     section_label,
 )
 from lunora_codegen.wrangler.toml_edit import TomlConfig, TomlEditError
+from lunora_workflow import naming
 
 __all__ = [
     "ConfigChangedError",
@@ -271,6 +272,28 @@ def _stale(
     return stale, warnings
 
 
+def _env_name_warnings(plans: Sequence[SectionPlan], path: Path, locate: Any) -> list[Diagnostic]:
+    """``<name>-<env>`` can break Cloudflare's name rules (length, characters): say so."""
+    warnings = []
+    for plan in plans:
+        for entry in plan.appends if plan.env is not None else ():
+            problem = naming.deployed_name_problem(entry["name"])
+            if problem is not None:
+                line, column = locate(plan.env, None, None)
+                warnings.append(
+                    Diagnostic(
+                        path,
+                        line,
+                        column,
+                        f"{plan.label}: {problem}",
+                        severity=Severity.WARNING,
+                        code="LW112",
+                        hint="rename the entry's `name` by hand; lunora keeps environment names",
+                    )
+                )
+    return warnings
+
+
 def _raise_problems(path: Path, problems: list[tuple[str | None, Problem]], locate: Any) -> None:
     if not problems:
         return
@@ -324,6 +347,7 @@ def _reconcile_json(
     plans, problems, expected = _plan_all(data, envs, desired, prune, previous_classes)
     _raise_problems(path, problems, locate)
     stale, stale_warnings = _stale(plans, data, path, locate)
+    stale_warnings += _env_name_warnings(plans, path, locate)
 
     style = detect_style(text, root)
     edits: list[TextEdit] = []
@@ -377,6 +401,7 @@ def _reconcile_toml(
     plans, problems, expected = _plan_all(data, envs, desired, prune, previous_classes)
     _raise_problems(path, problems, config.locate)
     stale, stale_warnings = _stale(plans, data, path, config.locate)
+    stale_warnings += _env_name_warnings(plans, path, config.locate)
     if all(plan.is_noop for plan in plans):
         new_text = text
     else:

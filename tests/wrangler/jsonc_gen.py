@@ -72,6 +72,7 @@ class GeneratedDoc:
     desired: list[WorkflowBinding]
     prune: bool
     sections: dict[str | None, Section]
+    environments: list[str] = field(default_factory=list)
     owned_tokens: set[tuple[int, int]] = field(default_factory=set)
     stale_spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -207,6 +208,7 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
     desired = [binding_for(e) for e in desired_exports]
     prune = draw(st.booleans())
     counter = iter(range(10_000))
+    environments: list[str] = []
 
     owned_tokens: set[tuple[int, int]] = set()
     stale_spans: list[tuple[int, int]] = []
@@ -307,14 +309,21 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
             env_data: dict[str, Any] = {}
             inner = section_items(name, env_data)
             if "workflows" not in env_data:
-                del sections[name]  # not reconciled: wrangler does not inherit, lunora leaves it
+                # wrangler does not inherit workflows: lunora leaves the environment alone
+                # unless it is listed (``environments=``), and then creates the key
+                if draw(st.booleans()):
+                    environments.append(name)
+                else:
+                    del sections[name]
             envs[name] = env_data
 
             def env_item(
                 depth: int, name: str = name, inner: list[Callable[[int], None]] = inner
             ) -> None:
                 w.key(name, depth)
-                w.container("{", "}", inner, depth)
+                span = w.container("{", "}", inner, depth)
+                if name in sections:
+                    sections[name].holder = span
 
             env_items.append(env_item)
         data["env"] = envs
@@ -343,6 +352,7 @@ def documents(draw: st.DrawFn) -> GeneratedDoc:
         desired=desired,
         prune=prune,
         sections=sections,
+        environments=environments,
         owned_tokens=owned_tokens,
         stale_spans=stale_spans,
     )

@@ -67,7 +67,13 @@ def test_reconciled_documents_parse_with_wranglers_jsonc_parser(jsonc_parser: Pa
     )
     @given(doc=documents())
     def collect(doc: GeneratedDoc) -> None:
-        result = reconcile_text(doc.text, Path("wrangler.jsonc"), doc.desired, prune=doc.prune)
+        result = reconcile_text(
+            doc.text,
+            Path("wrangler.jsonc"),
+            doc.desired,
+            prune=doc.prune,
+            environments=doc.environments,
+        )
         text = result.new_text if result.new_text is not None else doc.text
         cases.append({"text": text, "expected": expected_data(doc)})
 

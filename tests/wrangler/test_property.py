@@ -4,7 +4,8 @@
 
 1. ``result.edits`` (offsets into the original) spliced into the original give ``new_text``;
 2. every edit lies inside a region lunora may edit: a reconciled ``workflows`` array, or, when
-   the root has no ``workflows`` key, the inside of the root object;
+   a reconciled section (the root, or an environment listed in ``environments``) has no
+   ``workflows`` key, the inside of that section's object;
 3. what an edit deletes is only whitespace, separating commas, a value token of an entry lunora
    owns (``binding``/``name``), or, with ``prune``, whole stale entries; never a comment, a
    user's entry or a field the user added;
@@ -46,7 +47,7 @@ def _regions(doc: GeneratedDoc) -> list[tuple[int, int]]:
     for section in doc.sections.values():
         if section.array is not None:
             regions.append(section.array)
-        elif section.env is None:
+        else:
             start, end = section.holder
             regions.append((start + 1, end - 1))
     return regions
@@ -69,7 +70,9 @@ def _deletion_allowed(doc: GeneratedDoc, start: int, end: int) -> bool:
 @settings(PROFILE)
 @given(doc=documents())
 def test_reconcile_edits_only_what_it_owns(doc: GeneratedDoc) -> None:
-    result = reconcile_text(doc.text, CONFIG, doc.desired, prune=doc.prune)
+    result = reconcile_text(
+        doc.text, CONFIG, doc.desired, prune=doc.prune, environments=doc.environments
+    )
     expected = expected_data(doc)
     new = result.new_text if result.new_text is not None else doc.text
 
@@ -88,6 +91,6 @@ def test_reconcile_edits_only_what_it_owns(doc: GeneratedDoc) -> None:
     # the data is exactly the oracle's
     assert json5.loads(new) == expected
     # idempotent
-    again = reconcile_text(new, CONFIG, doc.desired, prune=doc.prune)
+    again = reconcile_text(new, CONFIG, doc.desired, prune=doc.prune, environments=doc.environments)
     assert again.new_text is None, again.changes
     assert not again.changes

@@ -183,6 +183,13 @@ def test_json5_syntax_is_understood() -> None:
     assert result.new_text == text.replace("'OLD'", '"WORKFLOW_CHANNEL_WELCOME"')
 
 
+def test_environment_names_that_break_workflow_name_rules_are_flagged() -> None:
+    text = '{"env": {"dev box": {"workflows": []}}}'
+    result = reconcile_text(text, JSONC, [WELCOME])
+    assert [w.code for w in result.warnings] == ["LW112"]
+    assert "channel-welcome-dev box" in result.warnings[0].message
+
+
 def test_nothing_desired_and_nothing_there_changes_nothing() -> None:
     assert reconcile_text("{} // x\n", JSONC, []).new_text is None
 
