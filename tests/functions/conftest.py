@@ -1,0 +1,124 @@
+"""Shared fixtures: the fnapp fixture project on sys.path, and a real HTTP backend on
+127.0.0.1 that plays a Lunora shard's ``/_lunora/scheduler/dispatch`` endpoint."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "fixtures" / "functions" / "app"
+TOKEN = "test-admin-token"
+
+if str(APP) not in sys.path:
+    sys.path.insert(0, str(APP))
+
+
+@dataclass
+class Reply:
+    """What the backend answers: status, JSON body (or raw text), headers, delay."""
+
+    status: int = 200
+    body: Any = None
+    text: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Request:
+    """One request the backend received."""
+
+    path: str
+    authorization: str | None
+    body: dict[str, Any]
+
+
+class Backend:
+    """A Lunora-like backend: ``respond(request) -> Reply`` decides each answer."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.respond: Callable[[Request], Reply] = lambda request: Reply(
+            body={"result": {"echo": request.body.get("args")}}
+        )
+        self.url = ""
+
+    @property
+    def ids(self) -> list[str | None]:
+        """The dedup id of every request, in arrival order."""
+        return [r.body.get("id") for r in self.requests]
+
+
+def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            request = Request(self.path, self.headers.get("authorization"), body)
+            backend.requests.append(request)
+            reply = backend.respond(request)
+            if reply.delay:
+                time.sleep(reply.delay)
+            data = (reply.text if reply.text is not None else json.dumps(reply.body)).encode()
+            try:
+                self.send_response(reply.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout tests)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            del format, args
+
+    return Handler
+
+
+@pytest.fixture
+def backend() -> Iterator[Backend]:
+    """A real HTTP server on 127.0.0.1 (an ephemeral port), one thread per request."""
+    state = Backend()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class FakeClock:
+    """An epoch-ms clock that only moves when the injected sleep is awaited."""
+
+    def __init__(self, start: float = 1_000_000.0, late_by: float = 0.0) -> None:
+        self.now = start
+        self.start = start
+        self.late_by = late_by
+        self.pauses: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, ms: float) -> None:
+        self.pauses.append(ms)
+        self.now += ms + self.late_by
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.start
