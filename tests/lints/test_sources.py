@@ -35,7 +35,6 @@ def test_parse_tree_gives_handlers_aliases_and_lazy_positions() -> None:
     assert sorted(tree.handlers) == ["first", "second"]
     assert tree.handlers["second"].name.value == "_second"
     assert tree.runtime_names == {
-        "define_workflow": "define_workflow",
         "dw": "define_workflow",
         "Ctx": "WorkflowContext",
     }
