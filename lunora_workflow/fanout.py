@@ -289,12 +289,19 @@ def _outcome_from_status(raw: Any, what: str) -> dict[str, Any] | None:
     else:
         error = data.get("error")
         info = (
-            BranchError(str(error.get("name") or "Error"), str(error.get("message") or ""))
+            BranchError(str(error.get("name") or "Error"), _last_line(error.get("message")))
             if isinstance(error, Mapping)
             else BranchError("Error", f"{what} errored")
         )
         outcome = error_outcome(info)
     return bound_outcome(outcome, what=what, limit=MAX_EVENT_PAYLOAD_BYTES - _SPAWN_MEMO_OVERHEAD)
+
+
+def _last_line(message: object) -> str:
+    # Cloudflare stores a Python failure's whole traceback as the message; the last line is
+    # the exception itself, which is what the event path reports too.
+    lines = [line for line in str(message or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 async def _create_or_attach(

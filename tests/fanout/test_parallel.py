@@ -393,3 +393,18 @@ async def test_a_spawn_that_keeps_failing_fails_the_call(engine: WorkflowTestEnv
     assert len(parent.step("lunora:spawn:down").attempts) == 6
     assert parent.step("lunora:spawn:dn-c0").status == "complete"
     assert not [r for r in parent.steps if r.kind == "waitForEvent"]
+
+
+async def test_a_restarted_parent_reads_a_failed_child_from_status(
+    engine: WorkflowTestEnv,
+) -> None:
+    parent = await engine.create("fan", {"items": [{"item": "q", "fail": True}]}, id="rf")
+    await parent.wait_for_status("errored")
+    await parent.restart()
+    await parent.wait_for_status("errored")
+    assert error_message(parent) == 'ctx.parallel: branch "work" (#0) failed: cannot process q'
+    assert parent.step("lunora:spawn:rf-c0").output["outcome"] == {
+        "status": "error",
+        "error": {"name": "NonRetryableError", "message": "cannot process q"},
+    }
+    assert len(children(engine)) == 1
