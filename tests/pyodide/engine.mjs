@@ -128,7 +128,9 @@ function rebuildError(record) {
   return err;
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+// One turn of the event loop including the timers phase, so Pyodide's WebLoop callbacks (timers
+// or immediates) get to run between two checks.
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 class ExecutionContext {
   get [Symbol.toStringTag]() {
@@ -149,6 +151,7 @@ class Run {
     this.suspensions = [];
     this.waitingTypes = [];
     this.onSuspend = null;
+    this.hibernated = false;
   }
   nextCount(name) {
     const count = (this.counts.get(name) ?? 0) + 1;
@@ -174,10 +177,17 @@ class WorkflowStep {
     for (const method of ["do", "sleep", "sleepUntil", "waitForEvent"]) this[method] = this[method].bind(this);
   }
 
+  #late(kind, name) {
+    // The isolate is gone in production: nothing the abandoned body does may take effect.
+    this.#run.instance.timeline.push(`LATE ${kind} ${name} after hibernation`);
+    return new Promise(() => {});
+  }
+
   async do(name, ...rest) {
     const engine = this.#engine;
     const run = this.#run;
     const inst = run.instance;
+    if (run.hibernated) return this.#late("do", name);
     if (typeof name !== "string" || name.length === 0) {
       throw new EngineContractError(`step.do name must be a non-empty string, got ${describe(name)}`);
     }
@@ -242,11 +252,13 @@ class WorkflowStep {
   }
 
   sleep(name, duration) {
+    if (this.#run.hibernated) return this.#late("sleep", name);
     const ms = durationMs(duration, `step.sleep(${name})`);
     return this.#sleepTo(name, (now) => now + ms, "sleep");
   }
 
   sleepUntil(name, timestamp) {
+    if (this.#run.hibernated) return this.#late("sleepUntil", name);
     let at;
     if (timestamp instanceof Date) at = timestamp.getTime();
     else if (typeof timestamp === "number") at = timestamp;
@@ -278,6 +290,7 @@ class WorkflowStep {
 
   async waitForEvent(name, options) {
     const run = this.#run;
+    if (run.hibernated) return this.#late("waitForEvent", name);
     const inst = run.instance;
     const engine = this.#engine;
     if (!isPlainObject(options) || typeof options.type !== "string") {
@@ -560,6 +573,7 @@ export class Engine {
       inst.error = engineError(outcome.error);
       inst.timeline.push(`errored ${inst.error.pythonType ?? inst.error.name}`);
     } else {
+      run.hibernated = true;
       inst.status = "waiting";
       inst.wakeAt = Math.min(...run.suspensions.map((s) => s.wakeAt));
       inst.waitingTypes = run.waitingTypes;

@@ -632,6 +632,20 @@ def test_harness_runs_the_pinned_platform(report: dict[str, Any]) -> None:
         assert report["modes"][mode]["sdkJsModules"] == ["python_modules/workers/workflows.js"]
 
 
+def test_no_durable_call_after_hibernation(report: dict[str, Any]) -> None:
+    """Once an instance hibernates its body is gone (production drops the isolate; the cancel
+    variants raise CancelledError into it): no step call may come from it afterwards."""
+    late = [
+        (name, mode, instance_id, line)
+        for name, modes in report["scenarios"].items()
+        for mode, result in modes.items()
+        for instance_id, inst in (result.get("instances") or {}).items()
+        for line in inst["timeline"]
+        if line.startswith("LATE ")
+    ]
+    assert late == []
+
+
 def test_every_scenario_has_a_check(report: dict[str, Any]) -> None:
     assert sorted(report["scenarios"]) == sorted(CHECKS)
 
