@@ -186,9 +186,10 @@ def check_targets(project: Project, model: ProjectModel, starts: list[Start]) ->
     return found
 
 
-#: wrangler check code -> (lint code, severity)
-_CONFIG_CODES = {
-    "LW100": ("workflow_not_exported", Severity.ERROR),
+#: wrangler check code -> (lint code, severity); ``None`` drops it: an entry that does not
+#: parse (LW100) is already a ``source_error`` from reading the package
+_CONFIG_CODES: dict[str, tuple[str, Severity] | None] = {
+    "LW100": None,
     "LW101": ("workflow_not_exported", Severity.ERROR),
     "LW102": ("workflow_not_exported", Severity.ERROR),
     "LW103": ("workflow_not_exported", Severity.ERROR),
@@ -197,7 +198,7 @@ _CONFIG_CODES = {
     "LW105": ("config_compat_date", Severity.WARNING),
     "LW106": ("config_compat_date", Severity.WARNING),
 }
-_NEEDS_CLASSES = frozenset({"LW100", "LW101", "LW102"})
+_NEEDS_CLASSES = frozenset({"LW101", "LW102"})
 
 
 def check_config_lints(project: Project, model: ProjectModel | None) -> list[Diagnostic]:
@@ -218,11 +219,12 @@ def check_config_lints(project: Project, model: ProjectModel | None) -> list[Dia
     for diagnostic in check_config(
         project.config_path, classes, entry_path=project.entry_path, package=project.package_name
     ):
-        mapped = _CONFIG_CODES.get(diagnostic.code or "")
-        if mapped is None:
+        original = diagnostic.code or ""
+        if original not in _CONFIG_CODES:
             found.append(diagnostic)
             continue
-        if diagnostic.code in _NEEDS_CLASSES and not classes:
+        mapped = _CONFIG_CODES[original]
+        if mapped is None or (original in _NEEDS_CLASSES and not classes):
             continue
         code, severity = mapped
         found.append(dataclasses.replace(diagnostic, code=code, severity=severity))

@@ -162,3 +162,14 @@ def test_run_without_lint_skips_the_gate(tmp_path: Path) -> None:
     project = load_project(root)
     run(project, lint=False)
     assert (project.generated_dir / "workflows.py").is_file()
+
+
+def test_an_entry_that_does_not_parse_is_one_source_error(tmp_path: Path) -> None:
+    root = _copy(FIXTURES / "workflow_not_exported" / "negative", tmp_path)
+    (root / "src" / "entry.py").write_text("from lunora._generated.workflows import (\n")
+    result = _invoke("--project", str(root), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(d["code"], d["path"].endswith("src/entry.py")) for d in report["diagnostics"]] == [
+        ("source_error", True)
+    ]
