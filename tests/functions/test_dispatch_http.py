@@ -28,8 +28,6 @@ from lunora_workflow.testing import WorkflowTestEnv
 
 from .conftest import TOKEN, Backend, FakeClock, Reply, Request
 
-pytestmark = pytest.mark.asyncio
-
 ECHO = FunctionReference[dict[str, int], dict[str, Any]]("remote:echo", kind="action")
 
 
