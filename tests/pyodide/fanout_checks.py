@@ -207,6 +207,22 @@ def check_forged_marker(r: Result, mode: str) -> None:
     ]
 
 
+def check_example_media_pipeline(r: Result, mode: str) -> None:
+    parent = _inst(r, "media-1")
+    assert parent["status"] == "complete", parent["error"]
+    assert parent["output"] == {
+        "media_id": "m1",
+        "tags": ["beach", "cats", "jpg", "sunny"],
+        "thumbnail": "thumbs/m1-256.jpg",
+        "words": 4,
+    }
+    children = {"media-1-c0": "image-tag", "media-1-c1": "thumbnail", "media-1-c2": "transcribe"}
+    assert {i: r["instances"][i]["workflow"] for i in children} == children
+    _spawned_once(parent, list(children))
+    for index, child in enumerate(children):
+        _signalled(_inst(r, child), index)
+
+
 FANOUT_CHECKS: dict[str, Callable[[Result, str], None]] = {
     "runtime.fanout.success": check_success,
     "runtime.fanout.fail-first": check_fail_first,
@@ -219,4 +235,5 @@ FANOUT_CHECKS: dict[str, Callable[[Result, str], None]] = {
     "runtime.fanout.101": check_hundred_and_one,
     "runtime.fanout.spawn": check_spawn,
     "runtime.fanout.forged-marker": check_forged_marker,
+    "example.media-pipeline": check_example_media_pipeline,
 }

@@ -99,4 +99,17 @@ export const FANOUT_SCENARIOS = [
       },
     ],
   },
+  // The example app's media pipeline, through entry.py and its generated SPECS.
+  {
+    id: "example.media-pipeline",
+    module: "entry",
+    specsModule: "lunora._generated.workflows",
+    start: [
+      {
+        workflow: "media-pipeline",
+        id: "media-1",
+        params: { media_id: "m1", url: "https://cdn.example.com/cats/sunny-beach.jpg" },
+      },
+    ],
+  },
 ];
