@@ -93,7 +93,8 @@ def run_lints(
         found.extend(p for p in sources.problems if p.path not in generated_inputs)
     bodies = find_bodies(sources)
     if model is not None and selected("workflow_unknown_target", "workflow_unused"):
-        targets = check_targets(project, model, find_starts(sources, bodies))
+        exports = frozenset(w.export for w in model.workflows)
+        targets = check_targets(project, model, find_starts(sources, bodies, exports))
         found.extend(d for d in targets if only is None or d.code in only)
     if selected("workflow_not_exported", "config_compat_date"):
         config = check_config_lints(project, model)

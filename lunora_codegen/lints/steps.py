@@ -54,13 +54,28 @@ def _loads(body: Body) -> Counter[str]:
     )
 
 
+def _function_call(body: Body, call: cst.Call) -> str | None:
+    """``ctx.run`` when ``call`` is ``ctx.run(...)`` (a function call, awaited like a step)."""
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "run"
+        and isinstance(func.value, cst.Name)
+        and func.value.value in body.ctx_names
+    ):
+        return f"{func.value.value}.run"
+    return None
+
+
 def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
-    """``unawaited_step``: a durable call used as a statement, or assigned and never used."""
+    """``unawaited_step``: a step call (or ``ctx.run``) used as a statement, or assigned to a
+    name that is never used. Durable calls inside step callbacks are ``step_in_step``'s."""
     lint = rule("unawaited_step")
     found: list[Diagnostic] = []
     for body in bodies:
         loads: Counter[str] | None = None
-        for node in body.outside:
+        outside = set(body.outside)
+        for node in body.nodes:
             call: cst.BaseExpression | None = None
             dropped_name: str | None = None
             if isinstance(node, cst.Expr):
@@ -74,8 +89,9 @@ def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
                 dropped_name = node.targets[0].target.value
             if not isinstance(call, cst.Call):
                 continue
-            durable = body.classify(call)
-            if durable is None:
+            durable = body.classify(call) if node in outside else None
+            label = durable.label if durable is not None else _function_call(body, call)
+            if label is None:
                 continue
             if dropped_name is not None:
                 loads = loads if loads is not None else _loads(body)
@@ -89,7 +105,7 @@ def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
             found.append(
                 lint.diagnostic(
                     body.file.where(call),
-                    f"`{durable.label}(...)` in {body.label} {what}: it returns a coroutine, "
+                    f"`{label}(...)` in {body.label} {what}: it returns a coroutine, "
                     "and a coroutine that is not awaited never runs",
                     hint=f"write `await {body.file.code(call.func)}(...)`",
                 )

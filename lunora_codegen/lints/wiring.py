@@ -11,9 +11,11 @@ Starts are found by call shape, in every module of the package and the worker en
 * ``<ctx>.spawn("x", ...)`` on a context as above (``pool.spawn(...)``, ``pexpect.spawn(...)``
   are not workflow starts).
 
-The workflow name is the first argument (or ``name=``): a string literal or a top-level string
-constant. Anything else is a *dynamic* start: never reported as unknown, and it silences
-``workflow_unused`` for the whole project.
+The workflow is the first argument (``name=`` for ``get``, ``workflow=`` for ``branch`` and
+``spawn``): a string literal or a top-level string constant, or, for ``branch``/``spawn``, the
+definition itself (an export of workflows.py, by name or through an import). Anything else is a
+*dynamic* start: never reported as unknown, and it silences ``workflow_unused`` for the whole
+project.
 
 The worker-entry and config checks are the wrangler reconciler's (``lunora_codegen.wrangler.
 checks``), re-labelled with these codes.
@@ -49,15 +51,35 @@ class Start:
     #: how the callee is spelled: ``workflows(self.env).get``, ``ctx.spawn``, ``branch``
     shape: str
     name_node: cst.BaseExpression
-    #: the literal workflow name, or ``None`` when it is computed
+    #: the workflow's export name, or ``None`` when it is computed
     name: str | None
+    #: the workflow was passed as its definition, not by a string
+    is_reference: bool = False
 
 
 class _StartFinder:
-    def __init__(self, file: SourceFile, ctx_names: frozenset[str]) -> None:
+    def __init__(
+        self, file: SourceFile, ctx_names: frozenset[str], exports: frozenset[str], is_home: bool
+    ) -> None:
         self.file = file
         self.ctx_names = ctx_names
+        self.exports = exports
+        #: this file is workflows.py, where the exports are plain names
+        self.is_home = is_home
         self.handle_names: set[str] = set()
+
+    def _definition(self, node: cst.BaseExpression) -> str | None:
+        """The export a reference to a workflow definition names (``branch(image_tag, ...)``,
+        ``ctx.spawn(workflows.image_tag, ...)``), else ``None``."""
+        if self.is_home and isinstance(node, cst.Name) and node.value in self.exports:
+            return node.value
+        qualified = self.file.qualify(node)
+        if qualified is None:
+            return None
+        module, _, name = qualified.rpartition(".")
+        if name in self.exports and module.rsplit(".", 1)[-1] == "workflows":
+            return name
+        return None
 
     def _is_factory_call(self, node: cst.BaseExpression) -> bool:
         if not isinstance(node, cst.Call):
@@ -97,30 +119,36 @@ class _StartFinder:
 
     def start(self, call: cst.Call) -> Start | None:
         func = call.func
-        shape: str | None = None
+        keyword: str | None = None  # how the workflow argument is spelled as a keyword
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = func.value
-            is_get = method == "get" and self.is_handle(receiver)
-            is_spawn = method == "spawn" and self._is_context(receiver)
-            if is_get or is_spawn:
-                shape = self.file.code(func)
-        if shape is None and self.file.runtime_attr(func) == "branch":
-            shape = self.file.code(func)
-        if shape is None:
+            if method == "get" and self.is_handle(receiver):
+                keyword = "name"
+            elif method == "spawn" and self._is_context(receiver):
+                keyword = "workflow"
+        if keyword is None and self.file.runtime_attr(func) == "branch":
+            keyword = "workflow"
+        if keyword is None:
             return None
-        name_node = argument(call, 0, "name")
+        name_node = argument(call, 0, keyword)
         if name_node is None:
             return None
-        return Start(self.file, call, shape, name_node, self.file.literal(name_node))
+        shape = self.file.code(func)
+        literal = self.file.literal(name_node)
+        if literal is not None:
+            return Start(self.file, call, shape, name_node, literal)
+        # branch()/spawn() also take the definition itself: a static start of that export
+        definition = self._definition(name_node) if keyword == "workflow" else None
+        return Start(self.file, call, shape, name_node, definition, is_reference=True)
 
 
-def find_starts(sources: Sources, bodies: list[Body]) -> list[Start]:
+def find_starts(sources: Sources, bodies: list[Body], exports: frozenset[str]) -> list[Start]:
     """Every workflow start in the package and the worker entry, in file order."""
     starts: list[Start] = []
     for file in sources.files:
         ctx_names = frozenset(n for b in bodies if b.file is file for n in b.ctx_names)
-        finder = _StartFinder(file, ctx_names)
+        finder = _StartFinder(file, ctx_names, exports, is_home=file is sources.workflows)
         finder.collect_handle_names()
         for node in file.nodes:
             if isinstance(node, cst.Call):
@@ -153,7 +181,7 @@ def check_targets(project: Project, model: ProjectModel, starts: list[Start]) ->
     where = display_path(project.workflows_file, project.root)
     found: list[Diagnostic] = []
     for start in starts:
-        if start.name is None or start.name in exports:
+        if start.name is None or start.is_reference or start.name in exports:
             continue
         declared = (
             f"which {where} does not export"

@@ -175,3 +175,66 @@ def test_a_lunora_ignore_comment_silences_the_named_codes_on_its_line(make_proje
     findings = _findings(make_project, body, "nondeterministic_call")
     first_body_line = HEADER.count("\n") + 1
     assert [d.line for d in findings] == [first_body_line + 2]
+
+
+def test_an_unawaited_ctx_run_is_reported_in_the_body_and_in_callbacks(make_project: Any) -> None:
+    body = """\
+        ctx.run(f, {})
+        async def notify() -> None:
+            ctx.run(f, {"again": True})
+        await ctx.step.do("notify", notify)
+        await ctx.step.do("send", lambda: ctx.run(f, {}))
+        await ctx.run(f, {})
+        """
+    messages = _lint(make_project, body, "unawaited_step")
+    assert len(messages) == 2
+    prefix = '`ctx.run(...)` in workflow "flow" is never awaited'
+    assert all(m.startswith(prefix) for m in messages)
+
+
+def test_starts_by_definition_count_and_are_not_dynamic(make_project: Any) -> None:
+    workflows = (
+        HEADER
+        + textwrap.indent(
+            "await ctx.spawn(second, {})\nawait ctx.parallel([lw.branch(workflow=third)])", "    "
+        )
+        + textwrap.dedent(
+            """
+
+        @define_workflow
+        async def second(ctx: WorkflowContext[Any]) -> None:
+            pass
+
+
+        @define_workflow
+        async def third(ctx: WorkflowContext[Any]) -> None:
+            pass
+
+
+        @define_workflow
+        async def fourth(ctx: WorkflowContext[Any]) -> None:
+            pass
+        """
+        )
+    )
+    api = """\
+        from typing import Any
+
+        from lunora_workflow import branch
+
+        from . import workflows as defs
+
+
+        def fan(ctx: Any) -> Any:
+            return ctx.parallel([branch(defs.flow, {})])
+        """
+    root = make_project(
+        {
+            "lunora/__init__.py": "",
+            "lunora/workflows.py": workflows,
+            "lunora/api.py": textwrap.dedent(api),
+        }
+    )
+    project = load_project(root)
+    findings = run_lints(project, generate(project).model)
+    assert [(d.code, d.message.split('"')[1]) for d in findings] == [("workflow_unused", "fourth")]
