@@ -180,3 +180,45 @@ def test_no_workflows_module_still_renders_an_importable_handle(tmp_path: Path) 
     assert out.model.workflows == ()
     assert out.model.has_workflows_module is False
     assert "from .. import workflows" not in out.files[PurePosixPath("workflows.py")]
+
+
+IMPORT_SCRIPT = """
+import sys
+from lunora_workflow.entrypoint import WorkflowEntrypoint
+from lunora_workflow.handles import WorkflowHandle
+import lunora._generated.workflows as generated
+
+class Binding:
+    def create(self, **kwargs): ...
+    def get(self, instance_id): ...
+
+env = {"WORKFLOW_USER_SIGNUP": Binding()}
+assert issubclass(generated.UserSignupWorkflow, WorkflowEntrypoint)
+assert generated.UserSignupWorkflow.__bases__ == (WorkflowEntrypoint,)
+handle = generated.workflows(env).get("user_signup")
+assert isinstance(handle, WorkflowHandle), handle
+spec = generated.SPECS["monthly_report"]
+print(spec.binding, spec.class_name, spec.name, spec.definition.name, sorted(generated.SPECS))
+"""
+
+
+def test_generated_module_imports_under_cpython(tmp_path: Path) -> None:
+    project = _project("decorator_forms", tmp_path)
+    run(project)
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_SCRIPT],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "WORKFLOW_MONTHLY_REPORT",
+        "MonthlyReportWorkflow",
+        "monthly-report",
+        "monthly-report",
+        "['monthly_report',",
+        "'nightlyCleanup',",
+        "'user_signup']",
+    ]
