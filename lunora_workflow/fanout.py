@@ -617,48 +617,54 @@ class FanOut:
     async def _join(self, plans: list[_Plan], spawned: list[dict[str, Any]]) -> list[Any]:
         import asyncio
 
+        results: dict[int, _Joined] = {}
+        failed: list[_Joined] = []
+
+        async def settle(plan: _Plan, memo: Mapping[str, Any]) -> None:
+            joined = await self._join_one(plan, memo)
+            if joined.ok:
+                results[plan.index] = joined
+            elif not failed:
+                failed.append(joined)
+                # Straight on into the failure path from here, without a detour through the
+                # event loop: sibling waits are still pending, and an engine that sees no step
+                # running in between could take the body for hibernating.
+                await self._fail(plans, tasks, results, joined)
+
         tasks = [
-            asyncio.ensure_future(self._join_one(plan, memo))
+            asyncio.ensure_future(settle(plan, memo))
             for plan, memo in zip(plans, spawned, strict=True)
         ]
         try:
-            results: dict[int, _Joined] = {}
-            failure: _Joined | None = None
-            pending: set[asyncio.Future[_Joined]] = set(tasks)
-            while pending and failure is None:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for joined in sorted((task.result() for task in done), key=lambda j: j.index):
-                    if joined.ok:
-                        results[joined.index] = joined
-                    elif failure is None:
-                        failure = joined
-            if failure is None:
-                return [results[plan.index].value for plan in plans]
-            await self._fail(plans, tasks, results, failure)
-            raise AssertionError("unreachable")  # pragma: no cover
+            # The first failure raises out of gather at once (fail-fast); the finally below
+            # then drops the waits of the branches still running.
+            await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 if not task.done():
                     task.cancel()
+        return [results[plan.index].value for plan in plans]
 
     async def _fail(
         self,
         plans: list[_Plan],
-        tasks: Sequence[asyncio.Future[_Joined]],
+        tasks: Sequence[asyncio.Future[None]],
         results: dict[int, _Joined],
         failure: _Joined,
     ) -> None:
         """Record the group failure durably, compensate completed siblings, raise."""
         assert failure.error is not None
-        seen = {
-            "index": failure.index,
-            "kind": failure.kind,
-            "error": failure.error.to_json(),
-            "completed": sorted(results),
-        }
+        reason = failure.error.to_json()
 
         def decide(_raw: Any) -> dict[str, Any]:
-            return seen
+            # Read when the step runs, not when it is called: siblings whose outcome arrived
+            # in the same instant (replays resolve stored waits together) count as completed.
+            return {
+                "index": failure.index,
+                "kind": failure.kind,
+                "error": reason,
+                "completed": sorted(results),
+            }
 
         # A replay may see more siblings finished than the first run did; the memo keeps the
         # first run's decision, so compensation issues the same steps on every replay.
@@ -671,10 +677,9 @@ class FanOut:
             plan = plans[int(done_index)]
             if plan.compensation is None:
                 continue
-            joined = results.get(plan.index)
-            if joined is None:  # finished in the first run, not yet re-read in this replay
-                joined = await tasks[plan.index]
-            await self._compensate(plan, plan.compensation, joined.raw, error)
+            if plan.index not in results:  # finished in the first run, not yet re-read here
+                await tasks[plan.index]
+            await self._compensate(plan, plan.compensation, results[plan.index].raw, error)
         plan = plans[index]
         kind = str(decision["kind"])
         raise BranchFailedError(
