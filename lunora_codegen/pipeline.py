@@ -86,9 +86,13 @@ class Planner(Protocol):
 def default_planners() -> list[Planner]:
     """The planners every ``lunora codegen`` run uses after rendering.
 
-    The wrangler-config reconciler (``lunora_codegen.wrangler``) is wired in here.
+    Today that is the wrangler-config reconciler: it keeps ``workflows[]`` of
+    ``wrangler.jsonc`` / ``wrangler.json`` / ``wrangler.toml`` in step with the model.
     """
-    return []
+    # Imported here: the reconciler imports the model, so a module-level import would cycle.
+    from lunora_codegen.wrangler.planner import wrangler_planner
+
+    return [wrangler_planner]
 
 
 @dataclass
