@@ -14,7 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lunora_workflow import naming
-from lunora_workflow.errors import ReservedStepNameError, StepOutputError, to_platform_error
+from lunora_workflow.errors import (
+    ReservedStepNameError,
+    StepOutputError,
+    from_platform_error,
+    to_platform_error,
+)
 from lunora_workflow.serialize import MAX_STEP_OUTPUT_BYTES, NotJsonError, json_size, to_jsonable
 
 __all__ = ["check_step_name", "run_durable", "stored_result"]
@@ -79,8 +84,10 @@ async def run_durable(
 
     ``body`` receives the SDK's raw step context. Its result must already be JSON-compatible
     (see :func:`stored_result`). A portable ``NonRetryableError`` escaping ``body`` is turned
-    into the SDK's class here, so the engine stops retrying; ``BaseException`` (suspension,
-    cancellation) passes through untouched.
+    into the SDK's class here, so the engine stops retrying, and turned back into ours when the
+    SDK raises it out of ``step.do``, so ``except NonRetryableError`` around a step works the
+    same on Workers and under CPython; ``BaseException`` (suspension, cancellation) passes
+    through untouched.
     """
 
     async def callback(ctx: Any = None) -> Any:
@@ -94,4 +101,10 @@ async def run_durable(
             raise converted  # noqa: B904
 
     decorated = sdk_step.do(name, config=dict(config) if config is not None else None)(callback)
-    return await decorated()
+    try:
+        return await decorated()
+    except Exception as error:
+        portable = from_platform_error(error)
+        if portable is error:
+            raise
+        raise portable from error

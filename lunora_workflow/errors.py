@@ -31,6 +31,7 @@ __all__ = [
     "WorkflowDefinitionError",
     "WorkflowOutputError",
     "WorkflowParamsError",
+    "from_platform_error",
     "is_non_retryable",
     "to_platform_error",
 ]
@@ -138,3 +139,19 @@ def to_platform_error(error: Exception) -> Exception:
     native.__suppress_context__ = error.__suppress_context__
     native.__context__ = error.__context__
     return native.with_traceback(error.__traceback__)
+
+
+def from_platform_error(error: Exception) -> Exception:
+    """The exception a workflow body should see in place of ``error`` raised by ``step.do``.
+
+    The inverse of :func:`to_platform_error`: on Workers, a step that failed with our
+    :class:`NonRetryableError` comes back from the SDK as ``workers.workflows.NonRetryableError``,
+    which is not a subclass of ours, so ``except NonRetryableError`` around a step would miss it
+    there while it works under CPython. Anything named ``NonRetryableError`` that is not ours is
+    turned back into ours (the platform's error kept as ``__cause__``); the rest is unchanged.
+    """
+    if isinstance(error, NonRetryableError) or type(error).__name__ != "NonRetryableError":
+        return error
+    portable = NonRetryableError(str(error))
+    portable.__cause__ = error
+    return portable.with_traceback(error.__traceback__)

@@ -332,9 +332,10 @@ def check_runtime_retrying(r: Result, mode: str) -> None:
         ("key-error", 1, "PythonError"),
         ("slow", 1, "WorkflowTimeoutError"),
     ]
-    # The body sees the SDK's class, which is NOT lunora_workflow.NonRetryableError.
+    # The SDK raises its own class out of step.do; the runtime hands the body lunora's class
+    # back (errors.from_platform_error), so `except NonRetryableError` works as under CPython.
     assert observed(r, "declined") == [
-        ["workers.workflows.NonRetryableError", "card declined", False]
+        ["lunora_workflow.errors.NonRetryableError", "card declined", True]
     ]
     # ValueError/TypeError are rebuilt from the traceback's last line (type name included);
     # other exception types arrive as a JsException named PythonError.
@@ -399,7 +400,7 @@ def check_runtime_typed_steps(r: Result, mode: str) -> None:
     # A bad return value fails the step once, non-retryably.
     bad = [e for e in inst["attemptErrors"] if e["step"] == "bad_return"]
     assert [(e["attempt"], e["error"]) for e in bad] == [(1, "NonRetryableError")]
-    assert observed(r, "bad-return") == [["workers.workflows.NonRetryableError"]]
+    assert observed(r, "bad-return") == [["lunora_workflow.errors.NonRetryableError"]]
 
 
 def check_runtime_saga(r: Result, mode: str) -> None:
@@ -420,7 +421,8 @@ def check_runtime_saga(r: Result, mode: str) -> None:
         "do lunora:rollback:pay#1 attempt 1 ok",
         "do lunora:rollback:reserve#1 attempt 1 ok",
     ]
-    error = "workers.workflows.NonRetryableError"
+    # Rollbacks see the portable class the step raised, not the SDK's (from_platform_error).
+    error = "lunora_workflow.errors.NonRetryableError"
     assert observed(r, "rollback") == [
         ["pay", "o-9", "pay-o-9", error],
         ["reserve", "o-9", "res-o-9", error],
@@ -651,13 +653,8 @@ def test_every_scenario_has_a_check(report: dict[str, Any]) -> None:
 
 
 # Known runtime bugs found by this suite: strict xfail, so the fix makes them fail until removed.
-KNOWN_BUGS = {
-    "runtime.catch-non-retryable": (
-        "lunora_workflow.NonRetryableError raised in a step comes back from step.do as "
-        "workers.workflows.NonRetryableError (not a subclass), so `except NonRetryableError` "
-        "does not catch it on Workers; the CPython test engine hands back lunora's class"
-    ),
-}
+# (runtime.catch-non-retryable was one: fixed by errors.from_platform_error in run_durable.)
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:
