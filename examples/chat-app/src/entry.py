@@ -1,8 +1,6 @@
 """The chat-app Worker's entry: HTTP routes that start workflows, plus the generated
 WorkflowEntrypoint classes, re-exported so that wrangler finds them."""
 
-from workers import Response, WorkerEntrypoint
-
 from lunora._generated.workflows import (
     ChannelWelcomeWorkflow,
     ExpenseApprovalWorkflow,
@@ -13,6 +11,7 @@ from lunora._generated.workflows import (
     TranscribeWorkflow,
     workflows,
 )
+from workers import Response, WorkerEntrypoint
 
 __all__ = [
     "ChannelWelcomeWorkflow",

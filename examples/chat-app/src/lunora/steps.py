@@ -19,7 +19,10 @@ class Receipt:
     amount_cents: int
 
 
-@define_step(retries={"limit": 3, "delay": "10 seconds", "backoff": "exponential"}, timeout="30 seconds")
+@define_step(
+    retries={"limit": 3, "delay": "10 seconds", "backoff": "exponential"},
+    timeout="30 seconds",
+)
 async def charge_card(ctx: StepContext, args: ChargeArgs) -> Receipt:
     """Charge the customer's card for an order."""
     if args.amount_cents <= 0:
@@ -32,7 +35,8 @@ async def charge_card(ctx: StepContext, args: ChargeArgs) -> Receipt:
 @charge_card.rollback
 async def refund_card(ctx: RollbackContext[ChargeArgs, Receipt]) -> None:
     """Refund the charge when a later step of the order fails."""
-    ctx.log.info("refunding", order_id=ctx.args.order_id, receipt=ctx.output and ctx.output.receipt_id)
+    receipt = ctx.output.receipt_id if ctx.output is not None else None
+    ctx.log.info("refunding", order_id=ctx.args.order_id, receipt=receipt)
 
 
 @dataclass
