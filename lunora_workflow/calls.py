@@ -33,21 +33,15 @@ import contextvars
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lunora_workflow.dispatch import (
-    DispatchConfigError,
-    dispatch_http,
-    dispatch_settings,
-    step_deadline,
-    wait_out_declines,
-)
+from lunora_workflow.dispatch_settings import dispatch_settings, step_deadline
 from lunora_workflow.errors import LunoraWorkflowError, SchemaError
-from lunora_workflow.functions import FunctionReference
 from lunora_workflow.schema import describe, parse_value
 from lunora_workflow.serialize import NotJsonError, to_jsonable
 
 if TYPE_CHECKING:
     from lunora_workflow.context import WorkflowContext
     from lunora_workflow.durable import StepBody
+    from lunora_workflow.functions import FunctionReference
     from lunora_workflow.log import Logger
 
 __all__ = [
@@ -135,6 +129,8 @@ class FunctionRunner:
     async def _call(
         self, ref: FunctionReference[A, R], args: Any, shard_key: str | None, dedup_id: str
     ) -> R:
+        from lunora_workflow.functions import FunctionReference  # first call only
+
         if not isinstance(ref, FunctionReference):
             raise TypeError(
                 f"ctx.run expects a function reference such as api.messages.send, got {ref!r}"
@@ -166,6 +162,8 @@ class FunctionRunner:
     async def _remote(
         self, ref: FunctionReference[Any, Any], data: Any, shard_key: str | None, dedup_id: str
     ) -> Any:
+        from lunora_workflow.dispatch import DispatchConfigError, dispatch_http, wait_out_declines
+
         origin, token = _env_value(self.env, ORIGIN_VAR), _env_value(self.env, TOKEN_VAR)
         if origin is None or token is None:
             where = f"module {ref.module!r}" if ref.module else "this Worker"

@@ -59,7 +59,13 @@ async def test_channel_welcome(app: ModuleType, implicit: bool, logs: Captured) 
         app, "ChannelWelcomeWorkflow", {"channel_id": "c1", "user_name": "ann"}, memo, implicit
     )
     assert out == {"channel_id": "c1", "posted": 2}
-    assert memo.results[("greet", 1)] == ("ok", {"text": "Welcome, ann!"})
+    # the greeting is posted by the example's messages.send mutation (in-process ctx.run)
+    greeting = {
+        "message_id": "channel_welcome/i-1#do0.1",
+        "channel_id": "c1",
+        "text": "Welcome, ann!",
+    }
+    assert memo.results[("greet", 1)] == ("ok", greeting)
     assert memo.sleeps == [("settle", "1 minute")]
     assert logs.lines == [
         ("info", '[workflow:channel_welcome] welcome sequence complete {"channel_id": "c1"}')

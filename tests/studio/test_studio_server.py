@@ -111,7 +111,7 @@ async def test_start_from_form_fields_runs_to_complete(studio: Studio) -> None:
     steps = [(s["name"], s["type"], s["success"]) for s in detail["steps"]]
     assert steps == [("greet", "step", True), ("settle", "sleep", True), ("tips", "step", True)]
     greet = detail["steps"][0]
-    assert greet["output"] == {"text": "Welcome, Ada!"}
+    assert greet["output"]["text"] == "Welcome, Ada!"  # posted through messages.send
     assert len(greet["attempts"]) == 1
     # fast mode skipped the one-minute sleep, and the timeline shows it took one minute.
     assert detail["steps"][1]["duration_ms"] == 60_000

@@ -43,6 +43,7 @@ async def test_channel_welcome_greets_waits_a_minute_then_posts_a_tip(env: Workf
     assert instance.step("greet").output == {
         "message_id": "channel_welcome/welcome-c1#do0.1",
         "channel_id": "c1",
+        "text": "Welcome, Ada!",
     }
     assert instance.step("settle").duration_ms == 60_000
     assert instance.replays == 1  # the sleep hibernated the instance once

@@ -16,6 +16,7 @@ class SendArgs(TypedDict):
 class SendResult(TypedDict):
     message_id: str
     channel_id: str
+    text: str
 
 
 @mutation
@@ -26,8 +27,7 @@ async def send(ctx: MutationCtx, args: SendArgs) -> SendResult:
     repeated delivery of the same call post nothing new.
     """
     message_id = ctx.dedup_id or f"{args['channel_id']}:{len(args['text'])}"
-    ctx.log.info("message posted", channel_id=args["channel_id"], message_id=message_id)
-    return {"message_id": message_id, "channel_id": args["channel_id"]}
+    return {"message_id": message_id, "channel_id": args["channel_id"], "text": args["text"]}
 
 
 class OpenArgs(TypedDict):
@@ -46,6 +46,7 @@ async def open_channel(ctx: MutationCtx, args: OpenArgs) -> OpenResult:
         params={"channel_id": args["channel_id"], "user_name": args["owner"]},
         id=f"welcome-{args['channel_id']}",
     )
+    ctx.log.info("channel opened", channel_id=args["channel_id"], welcome=instance.id)
     return {"instance_id": instance.id}
 
 
