@@ -21,6 +21,7 @@ import hashlib
 import keyword
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -398,9 +399,19 @@ def _candidate(path: Path) -> bool:
     return stem.isidentifier() and not keyword.iskeyword(stem) and not stem.startswith("__")
 
 
+#: A file modified this recently may be modified again within the same timestamp tick
+#: ("racy git"): its unchanged (mtime, size) is not trusted, its bytes are hashed again.
+_RACY_NS = 2_000_000_000
+
+
 def _read(path: Path, package: str, old: _Entry | None) -> _Entry:
     stat = os.stat(path)
-    if old is not None and (old.mtime_ns, old.size) == (stat.st_mtime_ns, stat.st_size):
+    racy = time.time_ns() - stat.st_mtime_ns < _RACY_NS
+    if (
+        old is not None
+        and not racy
+        and (old.mtime_ns, old.size) == (stat.st_mtime_ns, stat.st_size)
+    ):
         return old
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -447,7 +458,7 @@ def scan_functions(project: Project, cache: ParseCache) -> FunctionsModel:
     unchanged = isinstance(old_entries, dict) and old_entries.keys() == fresh.keys()
     if unchanged and isinstance(previous, FunctionsModel):
         assert isinstance(old_entries, dict)
-        if all(old_entries[path] is entry for path, entry in fresh.items()):
+        if all(old_entries[path].facts is entry.facts for path, entry in fresh.items()):
             return previous
     modules = tuple(
         entry.facts

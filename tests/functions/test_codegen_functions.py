@@ -275,3 +275,16 @@ def test_the_cache_skips_unchanged_modules_and_sees_edits(tmp_path: Path) -> Non
     path.write_text(module.replace("ping", "pang"), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_mtime_ns + 2 * 10**9,) * 2)
     assert "messages:pang" in generate(proj, cache=restored).files[PurePosixPath("api.py")]
+
+
+def test_a_same_size_edit_within_one_timestamp_tick_is_seen(tmp_path: Path) -> None:
+    module = HEAD + "@query\nasync def ping(ctx: QueryCtx, args: int) -> int:\n    return 1\n"
+    root = project(tmp_path, {"lunora/workflows.py": WORKFLOW, "lunora/messages.py": module})
+    proj = load_project(root)
+    cache = ParseCache()
+    path = root / "lunora" / "messages.py"
+    stamp = path.stat().st_mtime_ns
+    assert "messages:ping" in generate(proj, cache=cache).files[PurePosixPath("api.py")]
+    path.write_text(module.replace("ping", "pong"), encoding="utf-8")  # same size
+    os.utime(path, ns=(stamp, stamp))  # and the same mtime: only the bytes differ
+    assert "messages:pong" in generate(proj, cache=cache).files[PurePosixPath("api.py")]
