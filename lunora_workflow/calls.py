@@ -129,7 +129,7 @@ class FunctionRunner:
     async def _call(
         self, ref: FunctionReference[A, R], args: Any, shard_key: str | None, dedup_id: str
     ) -> R:
-        from lunora_workflow.functions import FunctionReference  # first call only
+        from lunora_workflow.functions import FunctionDefinition, FunctionReference
 
         if not isinstance(ref, FunctionReference):
             raise TypeError(
@@ -137,7 +137,8 @@ class FunctionRunner:
             )
         if shard_key is not None and not isinstance(shard_key, str):
             raise TypeError(f"ctx.run({ref.path}): shard_key must be a str, got {shard_key!r}")
-        local = ref.resolve_local()
+        # a definition passed directly is its own local function (no import by path)
+        local = ref if isinstance(ref, FunctionDefinition) else ref.resolve_local()
         args_type, returns_type = ref.declared_types() if local is None else local.declared_types()
         data, validated = _validate_args(ref, args, args_type)
         stubs = getattr(self._sdk_step, "lunora_stubs", None)

@@ -14,6 +14,7 @@ from fnapp._generated.api import api
 from fnapp._generated.server import MutationCtx, QueryCtx, mutation, query
 from fnapp.billing import ChargeArgs, Receipt, StartArgs
 from fnapp.types import Money
+from pydantic import BaseModel
 
 from lunora_workflow import StepContext, WorkflowContext, define_workflow
 from lunora_workflow.calls import FunctionArgsError, FunctionResultError
@@ -311,3 +312,43 @@ async def test_run_on_a_hand_built_step_context_says_why_it_cannot_work() -> Non
     ctx = StepContext(attempt=1, name="x", count=1, config={}, env=None, log=Logger("[t]"))
     with pytest.raises(RuntimeError, match="only available on contexts the runtime builds"):
         _ = ctx.run(api.notes.count_words, notes.CountArgs(text="x"))
+
+
+class Signup(BaseModel):
+    email: str
+    newsletter: bool = False
+
+
+class Account(BaseModel):
+    account_id: str
+    newsletter: bool
+
+
+async def _sign_up(ctx: QueryCtx, args: Signup) -> Account:
+    return Account(account_id=f"acct-{args.email}", newsletter=args.newsletter)
+
+
+_sign_up.__module__ = "fnapp.not_a_module"  # no such module: only the definition knows it
+sign_up = query(_sign_up)
+
+
+async def test_pydantic_models_as_args_and_result() -> None:
+    seen: list[str] = []
+
+    @define_workflow
+    async def signup_flow(ctx: WorkflowContext[Any]) -> Any:
+        good = await ctx.run(sign_up, Signup(email="a@b.c", newsletter=True))
+        seen.append(type(good).__name__)
+        try:
+            await ctx.run(sign_up, {"newsletter": "perhaps"})  # type: ignore[misc]
+        except FunctionArgsError as error:
+            seen.append(str(error))
+        return good
+
+    engine = WorkflowTestEnv()
+    engine.register_definition(signup_flow, export="signup_flow")
+    instance = await engine.create("signup_flow", {}, id="p-1")
+    await instance.wait_for_status("complete")
+    assert instance.output == {"account_id": "acct-a@b.c", "newsletter": True}
+    assert seen[0] == "Account"
+    assert seen[1].startswith("function not_a_module:_sign_up args.email: Field required")
