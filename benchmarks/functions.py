@@ -129,7 +129,7 @@ def bench_http(calls: int) -> None:
     )
 
 
-MODULE = '''\
+MODULE = """\
 from __future__ import annotations
 
 from typing import TypedDict
@@ -140,7 +140,7 @@ from ._generated.server import MutationCtx, mutation
 class Args{i}(TypedDict):
     value: int
 
-'''
+"""
 
 FUNCTION = '''
 
@@ -179,7 +179,8 @@ def bench_codegen(modules: int, per_module: int) -> None:
         started = time.perf_counter()
         generate(project, cache=cache)
         one = time.perf_counter() - started
-        api_lines = len(first.files[next(p for p in first.files if p.name == "api.py")].splitlines())
+        api = next(text for path, text in first.files.items() if path.name == "api.py")
+        api_lines = len(api.splitlines())
         print(
             f"codegen, {modules} function modules x {per_module} functions ({lines} lines, "
             f"api.py {api_lines} lines): cold {cold * 1000:.0f} ms, unchanged "
