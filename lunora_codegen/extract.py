@@ -28,6 +28,7 @@ import os
 import pickle
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,10 +47,12 @@ __all__ = [
     "ModuleFacts",
     "ModuleTree",
     "ParseCache",
+    "ParsedFile",
     "StepDecl",
     "TypeRef",
     "WorkflowDecl",
     "extract_source",
+    "module_tree",
     "parse_tree",
 ]
 
@@ -417,10 +420,43 @@ class _TypeRenderer:
         raise _UnresolvableError
 
 
-def _type_ref(node: cst.BaseExpression | None, scope: _Scope, module: cst.Module) -> TypeRef:
+class WrittenMemo:
+    """The source text of annotation nodes, carried from one extraction of a file to the next.
+
+    ``module.code_for_node`` regenerates the text from the tree, and for 1,000 workflows that
+    was most of an extraction. With ``lunora dev``'s incremental parser, an unchanged
+    statement keeps its node objects between saves, so the text is looked up by node identity
+    (libcst nodes hash by identity). Only the nodes seen by the latest extraction are kept.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[cst.CSTNode, str] = {}
+        self._current: dict[cst.CSTNode, str] = {}
+
+    def text(self, module: cst.Module, node: cst.CSTNode) -> str:
+        """``module.code_for_node(node)``, from the memo when ``node`` was seen last time."""
+        text = self._current.get(node)
+        if text is None:
+            text = self._previous.get(node)
+            if text is None:
+                text = module.code_for_node(node)
+            self._current[node] = text
+        return text
+
+    def rotate(self) -> None:
+        """Start a new extraction: forget the nodes the last one did not use."""
+        self._previous, self._current = self._current, {}
+
+
+def _type_ref(
+    node: cst.BaseExpression | None,
+    scope: _Scope,
+    module: cst.Module,
+    memo: WrittenMemo | None = None,
+) -> TypeRef:
     if node is None:
         return ANY_TYPE
-    written = module.code_for_node(node)
+    written = memo.text(module, node) if memo is not None else module.code_for_node(node)
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         # A string annotation (forward reference): parse it and render what it names.
         value = node.evaluated_value
@@ -464,8 +500,16 @@ class _Found:
 
 
 class _Extractor:
-    def __init__(self, path: Path, source: str, module: cst.Module, kind: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        module: cst.Module,
+        kind: str,
+        memo: WrittenMemo | None = None,
+    ) -> None:
         self.path = path
+        self.memo = memo
         self.source = source
         self.module = module
         self.kind = kind  # "workflow" | "step"
@@ -730,7 +774,7 @@ class _Extractor:
         ):
             elements = annotation.slice
             if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
-                return _type_ref(elements[0].slice.value, self.scope, self.module)
+                return _type_ref(elements[0].slice.value, self.scope, self.module, self.memo)
         self.problems.append(
             (
                 first.annotation.annotation,
@@ -787,7 +831,7 @@ class _Extractor:
                     )
                 params = self._params_type(item, function)
                 returns = function.returns.annotation if function.returns is not None else None
-                output = _type_ref(returns, self.scope, self.module)
+                output = _type_ref(returns, self.scope, self.module, self.memo)
                 workflows.append(
                     WorkflowDecl(
                         export=item.export,
@@ -930,6 +974,16 @@ def extract_source(
 # --------------------------------------------------------------------------------------------
 # The per-file cache
 
+#: A file modified less than this long before we read it is *racy* (git's term): a later
+#: save of the same size within the same filesystem timestamp tick would leave
+#: ``(mtime_ns, size)`` unchanged, so its content is hashed again until the entry is older.
+#: Two seconds covers the coarsest common timestamps (FAT; HFS+ and some network filesystems
+#: have one second) and clock skew between a network filesystem and this machine.
+RACY_WINDOW_NS = 2_000_000_000
+
+#: what a cache entry is for: the two codegen inputs, or any other module the lints read
+EntryKind = Literal["workflow", "step", "source"]
+
 
 @dataclass
 class _CacheEntry:
@@ -938,14 +992,48 @@ class _CacheEntry:
     sha256: str
     kind: str
     facts: ModuleFacts
+    #: wall clock (``time.time_ns``) just before the bytes were read
+    read_ns: int = 0
+    # In memory only (see __getstate__): the decoded source and the libcst module, kept so
+    # the lint gate reuses the pipeline's parse instead of parsing the file again.
+    source: str | None = None
+    module: cst.Module | None = None
+    memo: WrittenMemo | None = None
+
+    def fresh(self, stat: os.stat_result) -> bool:
+        """True when ``stat`` proves the file unchanged since it was read."""
+        return (
+            self.mtime_ns == stat.st_mtime_ns
+            and self.size == stat.st_size
+            and self.read_ns - self.mtime_ns >= RACY_WINDOW_NS
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        # libcst trees are large and rebuilt cheaply from the incremental parser; the on-disk
+        # cache only needs the facts and the stamps
+        return {**self.__dict__, "source": None, "module": None, "memo": None}
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One module as the lints read it: its bytes' hash, its text and its libcst tree."""
+
+    path: Path
+    sha256: str
+    #: ``None`` when the file is not valid UTF-8
+    source: str | None
+    #: ``None`` when the file does not parse
+    module: cst.Module | None
 
 
 class ParseCache:
     """Extraction results per file, keyed by ``(mtime_ns, size, sha256)``.
 
-    Like black's cache: a file whose ``mtime_ns`` and size are unchanged is not read again; a
-    touched file is read and hashed, and re-parsed only when its bytes changed. Keep one
-    instance alive (``lunora dev``) to re-parse only the files that changed between runs.
+    Like black's cache: a file whose ``mtime_ns`` and size are unchanged is not read again
+    (unless it was *racy*, see :data:`RACY_WINDOW_NS`); a touched file is read and hashed, and
+    re-parsed only when its bytes changed. Keep one instance alive (``lunora dev``) to
+    re-parse only the files that changed between runs. The libcst trees of the latest parse
+    stay in memory (never on disk) for the lint gate (:meth:`parsed_file`).
     """
 
     def __init__(self, parse: Callable[[str], cst.Module] = cst.parse_module) -> None:
@@ -954,43 +1042,97 @@ class ParseCache:
         self._entries: dict[Path, _CacheEntry] = {}
         #: how many files the last :meth:`extract` calls parsed (for tests and benchmarks)
         self.parsed = 0
+        #: how many times a file's bytes were read (for tests and benchmarks)
+        self.reads = 0
         #: results later stages derive from these facts (see ``pipeline.generate``)
         self.memo: dict[str, object] = {}
+        #: like ``memo`` but never saved: derived state that holds libcst nodes (the lints)
+        self.scratch: dict[str, object] = {}
         self._loaded: set[Path] = set()
         self._loaded_memo: dict[str, object] = {}
+        #: an entry's stamps changed without a re-parse (worth saving: the next run skips
+        #: hashing that file)
+        self._restamped = False
+
+    def _current(self, path: Path, kind: EntryKind) -> _CacheEntry:
+        """The entry of ``path``, re-read (and re-extracted) when the file changed.
+
+        Raises ``OSError`` when the file cannot be read.
+        """
+        stat = os.stat(path)
+        entry = self._entries.get(path)
+        if entry is not None and entry.kind == kind and entry.fresh(stat):
+            return entry
+        read_ns = time.time_ns()
+        data = path.read_bytes()
+        self.reads += 1
+        digest = hashlib.sha256(data).hexdigest()
+        if entry is not None and entry.kind == kind and entry.sha256 == digest:
+            entry.mtime_ns, entry.size, entry.read_ns = stat.st_mtime_ns, stat.st_size, read_ns
+            self._restamped = True
+            return entry
+        source, problem = _decode(path, data)
+        module: cst.Module | None = None
+        memo: WrittenMemo | None = None
+        if kind == "source":
+            facts = ModuleFacts(path=path)
+        elif source is None:
+            assert problem is not None
+            facts = ModuleFacts(path=path, diagnostics=(problem,))
+        else:
+            # the memo of the previous version: unchanged statements keep their nodes
+            memo = entry.memo if entry is not None and entry.memo is not None else WrittenMemo()
+            memo.rotate()
+            try:
+                module = self._parse(source)
+            except cst.ParserSyntaxError as error:
+                diagnostic = _syntax_error_diagnostic(path, source, error)
+                facts = ModuleFacts(path=path, diagnostics=(diagnostic,))
+            else:
+                facts = _Extractor(path, source, module, kind, memo).extract()
+            self.parsed += 1
+        entry = _CacheEntry(
+            stat.st_mtime_ns, stat.st_size, digest, kind, facts, read_ns, source, module, memo
+        )
+        self._entries[path] = entry
+        return entry
 
     def extract(self, path: Path, kind: Literal["workflow", "step"]) -> ModuleFacts:
         """The facts of ``path``, from the cache when the file has not changed."""
         try:
-            stat = os.stat(path)
-            entry = self._entries.get(path)
-            if (
-                entry is not None
-                and entry.kind == kind
-                and entry.mtime_ns == stat.st_mtime_ns
-                and entry.size == stat.st_size
-            ):
-                return entry.facts
-            data = path.read_bytes()
+            return self._current(path, kind).facts
         except OSError as error:
             self._entries.pop(path, None)
             reason = error.strerror or type(error).__name__
             return ModuleFacts(
                 path=path, diagnostics=(Diagnostic(path, 1, 1, f"cannot read file: {reason}"),)
             )
-        digest = hashlib.sha256(data).hexdigest()
-        if entry is not None and entry.kind == kind and entry.sha256 == digest:
-            entry.mtime_ns, entry.size = stat.st_mtime_ns, stat.st_size
-            return entry.facts
-        source, problem = _decode(path, data)
-        if source is None:
-            assert problem is not None
-            facts = ModuleFacts(path=path, diagnostics=(problem,))
-        else:
-            facts = extract_source(path, source, kind, self._parse)
-            self.parsed += 1
-        self._entries[path] = _CacheEntry(stat.st_mtime_ns, stat.st_size, digest, kind, facts)
-        return facts
+
+    def digest(self, path: Path, kind: EntryKind) -> str:
+        """The sha256 of ``path``'s bytes, without reading the file when its stamps prove it
+        unchanged. Raises ``OSError`` when it cannot be read."""
+        return self._current(path, kind).sha256
+
+    def parsed_file(self, path: Path, kind: EntryKind) -> ParsedFile:
+        """``path`` read, decoded and parsed; the codegen inputs (``workflow``/``step``) give
+        the very tree :meth:`extract` used. Raises ``OSError`` when it cannot be read."""
+        entry = self._current(path, kind)
+        if entry.source is None or (entry.module is None and kind == "source"):
+            # an entry restored from disk, or a lint-only file that was only hashed so far
+            data = path.read_bytes()
+            self.reads += 1
+            entry.source, _problem = _decode(path, data)
+            if hashlib.sha256(data).hexdigest() != entry.sha256:
+                # changed since it was stamped: start over so stamps, facts and tree agree
+                self._entries.pop(path, None)
+                return self.parsed_file(path, kind)
+        if entry.module is None and entry.source is not None:
+            # A lint-only module is parsed whole: the incremental parser keeps a small window
+            # of recent chunks, sized for the codegen inputs it is there for.
+            parse = cst.parse_module if kind == "source" else self._parse
+            with contextlib.suppress(cst.ParserSyntaxError):
+                entry.module = parse(entry.source)
+        return ParsedFile(path, entry.sha256, entry.source, entry.module)
 
     def forget(self, path: Path) -> None:
         """Drop one file from the cache (watch mode: the file was deleted)."""
@@ -1018,8 +1160,9 @@ class ParseCache:
 
     @property
     def dirty(self) -> bool:
-        """True when something was parsed, dropped or re-derived since :meth:`load`."""
-        if self.parsed > 0 or set(self._entries) != self._loaded:
+        """True when something was parsed, dropped, re-stamped or re-derived since
+        :meth:`load`."""
+        if self.parsed > 0 or self._restamped or set(self._entries) != self._loaded:
             return True
         return self.memo.keys() != self._loaded_memo.keys() or any(
             self.memo[key] is not self._loaded_memo[key] for key in self.memo
@@ -1041,15 +1184,17 @@ class ParseCache:
 
 @lru_cache(maxsize=1)
 def cache_fingerprint() -> str:
-    """Identifies the code that produced cached results: the toolchain modules facts and
-    rendered output depend on, the templates, and the Python version, so an upgrade of lunora
-    or Python never reads stale results."""
+    """Identifies the code that produced cached results: the toolchain modules facts, rendered
+    output and lint results depend on, the templates, and the Python version, so an upgrade of
+    lunora or Python never reads stale results."""
     from lunora_codegen.templating import templates_dir
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(sys.version.encode())
     names = ("extract", "model", "render", "pipeline", "functions")
     sources = [here / f"{name}.py" for name in names]
+    # the lint gate keeps its per-file results in ``memo`` too
+    sources += sorted((here / "lints").glob("*.py"))
     for source in [*sources, *sorted((templates_dir() / "generated").glob("*.jinja"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()
@@ -1082,13 +1227,10 @@ class ModuleTree:
         return self.locator.position(node)
 
 
-def parse_tree(
-    path: Path, source: str, kind: Literal["workflow", "step"] | None = None
+def module_tree(
+    path: Path, source: str, module: cst.Module, kind: Literal["workflow", "step"] | None = None
 ) -> ModuleTree:
-    """Parse ``source`` and find its ``define_workflow`` (``kind="workflow"``) or
-    ``define_step`` declarations the way extraction does. Raises ``libcst.ParserSyntaxError``;
-    declaration problems are left to :func:`extract_source` to report."""
-    module = cst.parse_module(source)
+    """The :class:`ModuleTree` of an already parsed ``module`` (see :func:`parse_tree`)."""
     extractor = _Extractor(path, source, module, kind or "workflow")
     handlers: dict[str, cst.FunctionDef] = {}
     if kind is not None:
@@ -1102,3 +1244,12 @@ def parse_tree(
         handlers=handlers,
         locator=extractor.locator,
     )
+
+
+def parse_tree(
+    path: Path, source: str, kind: Literal["workflow", "step"] | None = None
+) -> ModuleTree:
+    """Parse ``source`` and find its ``define_workflow`` (``kind="workflow"``) or
+    ``define_step`` declarations the way extraction does. Raises ``libcst.ParserSyntaxError``;
+    declaration problems are left to :func:`extract_source` to report."""
+    return module_tree(path, source, cst.parse_module(source), kind)
