@@ -37,7 +37,10 @@ def test_a_save_regenerates(tmp_path: Path) -> None:
     assert outcome.ok
     assert outcome.changed == ((root / "src/lunora/workflows.py").resolve(),)
     assert (root / "src/lunora/_generated/workflows.py").resolve() in outcome.written
-    assert "regenerated 1 file in " in console.lines[-1]
+    # codegen also reconciles wrangler.jsonc: SecondWorkflow's binding is appended there
+    assert (root / "wrangler.jsonc").resolve() in outcome.written
+    assert "WORKFLOW_SECOND" in (root / "wrangler.jsonc").read_text(encoding="utf-8")
+    assert "regenerated 2 files in " in console.lines[-1]
     assert console.lines[-1].endswith("(src/lunora/workflows.py changed)")
 
 
