@@ -104,7 +104,7 @@ def test_workflows_page_lists_the_example_app(page: Page, studio_url: str) -> No
     page.goto(studio_url + "/")
     expect(page).to_have_url(studio_url + "/workflows")
     rows = page.locator("#workflows tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(7)  # the chat-app declares seven workflows
     welcome = page.locator('tr[data-export="channel_welcome"]')
     for text in (
         "ChannelWelcomeWorkflow",
