@@ -113,7 +113,8 @@ class FunctionsModel:
 
 
 def _module_alias(module: str) -> str:
-    return f"_{module}"
+    # "__x" would be name-mangled inside the namespace classes of api.py
+    return f"_m{module}" if module.startswith("_") else f"_{module}"
 
 
 class _ApiTypeRenderer(_TypeRenderer):
@@ -535,8 +536,18 @@ def _type_import_blocks(imports: list[ImportModel], line_length: int) -> list[li
     return blocks
 
 
-def _class_name(module: str) -> str:
-    return "_" + "".join(part[:1].upper() + part[1:] for part in module.split("_") if part) + "Api"
+def _class_names(modules: list[str]) -> dict[str, str]:
+    """``_MessagesApi`` for ``messages``; modules that would share a name get a number."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for module in sorted(modules):
+        words = "".join(part[:1].upper() + part[1:] for part in module.split("_") if part)
+        name, number = f"_{words}Api", 2
+        while name in taken:
+            name, number = f"_{words}Api{number}", number + 1
+        taken.add(name)
+        names[module] = name
+    return names
 
 
 def _reference_lines(decl: FunctionDecl, module: str, args: str, returns: str) -> list[str]:
@@ -574,10 +585,10 @@ def render_functions(model: FunctionsModel, *, line_length: int) -> dict[PurePos
                     previous = locals_seen.setdefault(spec.local, imported)
                     if previous != imported or spec.local in _RESERVED:
                         conflicted.add(spec.local)
-    class_names = {_class_name(m.module) for m in model.modules}
+    class_names = _class_names([m.module for m in model.modules if m.functions])
 
     def spell(ref: TypeRef) -> str:
-        bad = conflicted | class_names
+        bad = conflicted | set(class_names.values())
         if not ref.resolved or any(spec.local in bad for spec in ref.imports):
             return "Any"
         return ref.text
@@ -602,7 +613,7 @@ def render_functions(model: FunctionsModel, *, line_length: int) -> dict[PurePos
         views.append(
             _ModuleView(
                 module=module.module,
-                class_name=_class_name(module.module),
+                class_name=class_names[module.module],
                 file=f"{model.package}/{module.module}.py",
                 functions=refs,
             )

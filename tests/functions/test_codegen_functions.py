@@ -288,3 +288,23 @@ def test_a_same_size_edit_within_one_timestamp_tick_is_seen(tmp_path: Path) -> N
     path.write_text(module.replace("ping", "pong"), encoding="utf-8")  # same size
     os.utime(path, ns=(stamp, stamp))  # and the same mtime: only the bytes differ
     assert "messages:pong" in generate(proj, cache=cache).files[PurePosixPath("api.py")]
+
+
+def test_module_names_that_would_clash_in_api_py(tmp_path: Path) -> None:
+    body = (
+        HEAD
+        + "class Args(TypedDict):\n    n: int\n\n\n@query\nasync def get(ctx: QueryCtx, args: Args) -> int:\n    return args['n']\n"
+    )
+    body = "from typing import TypedDict\n" + body
+    root = project(
+        tmp_path,
+        {"lunora/foo_bar.py": body, "lunora/foo__bar.py": body, "lunora/_private.py": body},
+    )
+    api_text = generate(load_project(root)).files[PurePosixPath("api.py")]
+    assert "class _FooBarApi:" in api_text
+    assert "class _FooBarApi2:" in api_text
+    assert "class _PrivateApi:" in api_text
+    # no "__private" alias: it would be name-mangled inside the class body
+    assert "from .. import _private as _m_private" in api_text
+    assert "get: FunctionReference[_m_private.Args, int]" in api_text
+    compile(api_text, "api.py", "exec")
