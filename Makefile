@@ -40,8 +40,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lunora_workflow lunora_codegen
 
+# The packages, then the example Worker with its generated modules, from the Worker's module root.
 typecheck: setup
 	$(BIN)/mypy
+	cd $(EXAMPLE)/src && $(abspath $(BIN))/mypy --strict --config-file $(abspath pyproject.toml) entry.py lunora
 
 pytest: setup-test-deps
 	$(BIN)/pytest

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class Default(WorkerEntrypoint):
+class Default(WorkerEntrypoint):  # type: ignore[misc]  # `workers` ships no type stubs
     """POST /welcome/<channel> starts the welcome sequence; GET /status/<id> reads it back;
     POST /media/<id>?url=... fans an upload out to the media pipeline's child workflows."""
 
@@ -41,8 +41,8 @@ class Default(WorkerEntrypoint):
         if request.method == "POST" and parts[0] == "media" and len(parts) == 2:
             media = workflows(self.env).get("media_pipeline")
             source = parse_qs(url.query).get("url", [""])[0]
-            instance = await media.create(params={"media_id": parts[1], "url": source})
-            return Response.json({"id": instance.id})
+            started = await media.create(params={"media_id": parts[1], "url": source})
+            return Response.json({"id": started.id})
         if parts[0] == "status" and len(parts) == 2:
             status = await handle.get(parts[1]).status()
             return Response.json({"status": status.status, "output": status.raw_output})
