@@ -9,7 +9,6 @@ from typing import TypedDict
 from lunora_workflow import NonRetryableError, WorkflowContext, branch, define_workflow
 
 from ._generated.api import api
-from .messages import SendArgs
 from .steps import ChargeArgs, ReserveArgs, charge_card, reserve_stock
 
 
@@ -31,12 +30,13 @@ async def channel_welcome(ctx: WorkflowContext[WelcomeParams]) -> WelcomeOutput:
     params = ctx.params
     channel_id = params.channel_id
     # A durable, memoized, retried step that calls the `messages.send` mutation; the call's
-    # dedup id is replay-stable, so a retried or replayed step never posts twice.
+    # dedup id is replay-stable, so a retried or replayed step never posts twice. (mypy checks
+    # the dict against SendArgs through lunora_codegen.mypy_plugin, see pyproject.toml.)
     await ctx.step.do(
         "greet",
         lambda: ctx.run(
             api.messages.send,
-            SendArgs(channel_id=channel_id, text=f"Welcome, {params.user_name}!"),
+            {"channel_id": channel_id, "text": f"Welcome, {params.user_name}!"},
             shard_key=channel_id,
         ),
     )
@@ -46,7 +46,7 @@ async def channel_welcome(ctx: WorkflowContext[WelcomeParams]) -> WelcomeOutput:
         "tips",
         lambda: ctx.run(
             api.messages.send,
-            SendArgs(channel_id=channel_id, text="Tip: messages stream live."),
+            {"channel_id": channel_id, "text": "Tip: messages stream live."},
             shard_key=channel_id,
         ),
     )
