@@ -998,6 +998,8 @@ class _CacheEntry:
     # the lint gate reuses the pipeline's parse instead of parsing the file again.
     source: str | None = None
     module: cst.Module | None = None
+    #: the source was parsed and did not parse
+    broken: bool = False
     memo: WrittenMemo | None = None
 
     def fresh(self, stat: os.stat_result) -> bool:
@@ -1011,7 +1013,7 @@ class _CacheEntry:
     def __getstate__(self) -> dict[str, object]:
         # libcst trees are large and rebuilt cheaply from the incremental parser; the on-disk
         # cache only needs the facts and the stamps
-        return {**self.__dict__, "source": None, "module": None, "memo": None}
+        return {**self.__dict__, "source": None, "module": None, "broken": False, "memo": None}
 
 
 @dataclass(frozen=True)
@@ -1073,6 +1075,7 @@ class ParseCache:
             return entry
         source, problem = _decode(path, data)
         module: cst.Module | None = None
+        broken = False
         memo: WrittenMemo | None = None
         if kind == "source":
             facts = ModuleFacts(path=path)
@@ -1088,11 +1091,21 @@ class ParseCache:
             except cst.ParserSyntaxError as error:
                 diagnostic = _syntax_error_diagnostic(path, source, error)
                 facts = ModuleFacts(path=path, diagnostics=(diagnostic,))
+                broken = True
             else:
                 facts = _Extractor(path, source, module, kind, memo).extract()
             self.parsed += 1
         entry = _CacheEntry(
-            stat.st_mtime_ns, stat.st_size, digest, kind, facts, read_ns, source, module, memo
+            stat.st_mtime_ns,
+            stat.st_size,
+            digest,
+            kind,
+            facts,
+            read_ns,
+            source,
+            module,
+            broken,
+            memo,
         )
         self._entries[path] = entry
         return entry
@@ -1113,26 +1126,35 @@ class ParseCache:
         unchanged. Raises ``OSError`` when it cannot be read."""
         return self._current(path, kind).sha256
 
+    def text(self, path: Path, kind: EntryKind) -> str | None:
+        """The decoded source of ``path`` (``None`` when it is not UTF-8). Raises ``OSError``
+        when it cannot be read."""
+        entry = self._current(path, kind)
+        if entry.source is None:
+            # an entry restored from disk keeps no text
+            data = path.read_bytes()
+            self.reads += 1
+            if hashlib.sha256(data).hexdigest() != entry.sha256:
+                # changed since it was stamped: start over so stamps, facts and text agree
+                self._entries.pop(path, None)
+                return self.text(path, kind)
+            entry.source, _problem = _decode(path, data)
+        return entry.source
+
     def parsed_file(self, path: Path, kind: EntryKind) -> ParsedFile:
         """``path`` read, decoded and parsed; the codegen inputs (``workflow``/``step``) give
         the very tree :meth:`extract` used. Raises ``OSError`` when it cannot be read."""
-        entry = self._current(path, kind)
-        if entry.source is None or (entry.module is None and kind == "source"):
-            # an entry restored from disk, or a lint-only file that was only hashed so far
-            data = path.read_bytes()
-            self.reads += 1
-            entry.source, _problem = _decode(path, data)
-            if hashlib.sha256(data).hexdigest() != entry.sha256:
-                # changed since it was stamped: start over so stamps, facts and tree agree
-                self._entries.pop(path, None)
-                return self.parsed_file(path, kind)
-        if entry.module is None and entry.source is not None:
+        source = self.text(path, kind)
+        entry = self._entries[path]
+        if entry.module is None and not entry.broken and source is not None:
             # A lint-only module is parsed whole: the incremental parser keeps a small window
             # of recent chunks, sized for the codegen inputs it is there for.
             parse = cst.parse_module if kind == "source" else self._parse
-            with contextlib.suppress(cst.ParserSyntaxError):
-                entry.module = parse(entry.source)
-        return ParsedFile(path, entry.sha256, entry.source, entry.module)
+            try:
+                entry.module = parse(source)
+            except cst.ParserSyntaxError:
+                entry.broken = True
+        return ParsedFile(path, entry.sha256, source, entry.module)
 
     def forget(self, path: Path) -> None:
         """Drop one file from the cache (watch mode: the file was deleted)."""

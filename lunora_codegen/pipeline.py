@@ -204,9 +204,11 @@ def run(
     after generation and raise :class:`UserCodeError` before anything is planned or written.
     """
     started = time.perf_counter()
+    # one cache for both: the gate lints the very trees generation parsed
+    cache = cache if cache is not None else ParseCache()
     generated = generate(project, cache=cache)
     if lint:
-        blocking = codegen_gate(project, generated.model)
+        blocking = codegen_gate(project, generated.model, cache)
         if blocking:
             raise UserCodeError(blocking)
     changes = plan_generated(project.generated_dir, generated.files)

@@ -29,6 +29,10 @@ __all__ = [
     "argument",
     "find_bodies",
     "find_step_bodies",
+    "functions_of",
+    "handler_step_body",
+    "make_body",
+    "step_bodies",
 ]
 
 #: ``ctx.step.<method>``: the durable step API
@@ -126,6 +130,9 @@ class Body:
     step_names: frozenset[str] = frozenset()
     #: the step callbacks defined or passed in this body (lambda and def nodes)
     callbacks: set[cst.CSTNode] = field(default_factory=set)
+    #: callbacks passed by a name that is not defined in the body: the module-level ``def``
+    #: each resolved to (``None``: none), which the gate's cache checks are still the same
+    module_refs: dict[str, cst.FunctionDef | None] = field(default_factory=dict)
 
     @cached_property
     def nodes(self) -> list[cst.CSTNode]:
@@ -210,21 +217,42 @@ def _callbacks(body: Body) -> set[cst.CSTNode]:
         if isinstance(callback, cst.Lambda):
             found.add(callback)
         elif isinstance(callback, cst.Name):
-            target = local_defs.get(callback.value) or module_defs.get(callback.value)
+            target = local_defs.get(callback.value)
+            if target is None:
+                target = module_defs.get(callback.value)
+                body.module_refs[callback.value] = target
             if target is not None:
                 found.add(target)
     return found
 
 
+def functions_of(statement: cst.CSTNode) -> Iterator[cst.FunctionDef]:
+    """The functions a top-level statement defines: itself, or a class's methods (not nested
+    functions: they belong to their body)."""
+    if isinstance(statement, cst.FunctionDef):
+        yield statement
+    elif isinstance(statement, cst.ClassDef):
+        for inner in statement.body.body:
+            if isinstance(inner, cst.FunctionDef):
+                yield inner
+
+
 def _functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
-    """Top-level functions and methods (not nested ones: they belong to their body)."""
+    """Top-level functions and methods of ``module``."""
     for statement in module.body:
-        if isinstance(statement, cst.FunctionDef):
-            yield statement
-        elif isinstance(statement, cst.ClassDef):
-            for inner in statement.body.body:
-                if isinstance(inner, cst.FunctionDef):
-                    yield inner
+        yield from functions_of(statement)
+
+
+def make_body(file: SourceFile, function: cst.FunctionDef, export: str | None) -> Body | None:
+    """The workflow body ``function`` is (``export``: the workflow it is the handler of), or
+    ``None`` when it takes no workflow context."""
+    ctx = _context_param(file, function, is_handler=export is not None)
+    if ctx is None:
+        return None
+    body = Body(file, function, export, frozenset({ctx}))
+    body.ctx_names, body.step_names = _aliases(body.nodes, ctx)
+    body.callbacks = _callbacks(body)
+    return body
 
 
 def find_bodies(sources: Sources) -> list[Body]:
@@ -236,13 +264,9 @@ def find_bodies(sources: Sources) -> list[Body]:
     for file in sources.files:
         for function in _functions(file.module):
             export = handlers.get(function) if file is sources.workflows else None
-            ctx = _context_param(file, function, is_handler=export is not None)
-            if ctx is None:
-                continue
-            body = Body(file, function, export, frozenset({ctx}))
-            body.ctx_names, body.step_names = _aliases(body.nodes, ctx)
-            body.callbacks = _callbacks(body)
-            bodies.append(body)
+            body = make_body(file, function, export)
+            if body is not None:
+                bodies.append(body)
     return bodies
 
 
@@ -258,8 +282,8 @@ class StepBody:
     label: str
 
 
-def find_step_bodies(sources: Sources, bodies: list[Body]) -> list[StepBody]:
-    """Step callbacks of every workflow body, and the ``define_step`` handlers."""
+def step_bodies(bodies: list[Body]) -> list[StepBody]:
+    """The step callbacks of ``bodies``."""
     found: list[StepBody] = []
     for body in bodies:
         for callback in body.callbacks:
@@ -272,19 +296,25 @@ def find_step_bodies(sources: Sources, bodies: list[Body]) -> list[StepBody]:
                     f"the step callback in {body.label}",
                 )
             )
+    return found
+
+
+def handler_step_body(file: SourceFile, export: str, function: cst.FunctionDef) -> StepBody | None:
+    """The handler of the ``define_step`` step ``export`` as a step body (its first parameter
+    is the step context), or ``None`` when it takes no parameter."""
+    params = [*function.params.posonly_params, *function.params.params]
+    if not params:
+        return None
+    ctx = params[0].name.value
+    return StepBody(file, function, frozenset({ctx}), frozenset(), f'step "{export}"')
+
+
+def find_step_bodies(sources: Sources, bodies: list[Body]) -> list[StepBody]:
+    """Step callbacks of every workflow body, and the ``define_step`` handlers."""
+    found = step_bodies(bodies)
     if sources.steps is not None:
         for export, function in sources.steps.tree.handlers.items():
-            params = [*function.params.posonly_params, *function.params.params]
-            if not params:
-                continue
-            ctx = params[0].name.value
-            found.append(
-                StepBody(
-                    sources.steps,
-                    function,
-                    frozenset({ctx}),
-                    frozenset(),
-                    f'step "{export}"',
-                )
-            )
+            handler = handler_step_body(sources.steps, export, function)
+            if handler is not None:
+                found.append(handler)
     return found

@@ -9,8 +9,10 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from lunora_codegen.diagnostics import Diagnostic, Severity, UserCodeError
+from lunora_codegen.extract import ParseCache
 from lunora_codegen.lints.bodies import Body, find_bodies, find_step_bodies
 from lunora_codegen.lints.determinism import check_nondeterministic_calls, check_step_names
+from lunora_codegen.lints.gate import FAST_CODES, GateStats, gate_findings
 from lunora_codegen.lints.registry import RULES
 from lunora_codegen.lints.sources import Sources, load_sources
 from lunora_codegen.lints.steps import (
@@ -109,9 +111,28 @@ def run_lints(
     return sorted(unique.values())
 
 
-def codegen_gate(project: Project, model: ProjectModel) -> list[Diagnostic]:
-    """The error-level findings that stop ``lunora codegen`` from writing."""
-    return [d for d in run_lints(project, model, only=GATING_CODES) if d.severity is Severity.ERROR]
+def codegen_gate(
+    project: Project,
+    model: ProjectModel,
+    cache: ParseCache | None = None,
+    stats: GateStats | None = None,
+) -> list[Diagnostic]:
+    """The error-level findings that stop ``lunora codegen`` from writing.
+
+    Pass the pipeline's ``cache``: the gate then reuses its parsed trees and keeps its own
+    results there, per file and per statement (:mod:`lunora_codegen.lints.gate`), so it
+    re-lints only what changed. The findings are those of
+    ``run_lints(project, model, only=GATING_CODES)``.
+    """
+    found = gate_findings(project, model, cache if cache is not None else ParseCache(), stats)
+    slow = GATING_CODES - FAST_CODES  # a gating rule the fast gate does not know yet
+    if slow:
+        found.extend(run_lints(project, model, only=slow))
+    lines: dict[Path, list[str]] = {}
+    unique = {
+        (d.path, d.line, d.column, d.code, d.message): d for d in found if not _suppressed(d, lines)
+    }
+    return sorted(d for d in unique.values() if d.severity is Severity.ERROR)
 
 
 def check_project(project: Project) -> list[Diagnostic]:

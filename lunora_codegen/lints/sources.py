@@ -23,7 +23,17 @@ from lunora_codegen.extract import ModuleTree, parse_tree
 from lunora_codegen.lints.registry import rule
 from lunora_codegen.project import Project
 
-__all__ = ["SourceFile", "Sources", "children", "dotted", "load_sources", "walk"]
+__all__ = [
+    "SourceFile",
+    "Sources",
+    "children",
+    "constants_of",
+    "dotted",
+    "imports_of",
+    "load_sources",
+    "package_files",
+    "walk",
+]
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -103,8 +113,9 @@ def _import_module(node: cst.ImportFrom) -> str:
     return "." * len(node.relative) + (module or "")
 
 
-def _imports(nodes: list[cst.CSTNode]) -> dict[str, str]:
-    """local name -> the qualified name it is bound to, for every import in the module."""
+def imports_of(nodes: list[cst.CSTNode]) -> dict[str, str]:
+    """local name -> the qualified name it is bound to, for every import among ``nodes`` (a
+    later import of a name wins, as in a module read top to bottom)."""
     names: dict[str, str] = {}
     for node in nodes:
         if isinstance(node, cst.Import):
@@ -132,7 +143,7 @@ def _string(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def _constants(module: cst.Module) -> dict[str, str]:
+def constants_of(module: cst.Module) -> dict[str, str]:
     """Top-level names assigned exactly once, from a string literal (``WELCOME = "welcome"``)."""
     seen: dict[str, int] = {}
     values: dict[str, str] = {}
@@ -230,7 +241,9 @@ class Sources:
     problems: list[Diagnostic]
 
 
-def _package_files(project: Project) -> list[Path]:
+def package_files(project: Project) -> list[Path]:
+    """The modules the lints read: the package's (``_generated/`` and hidden folders left out)
+    and the worker entry."""
     files: list[Path] = []
     if project.package_dir.is_dir():
         for path in sorted(project.package_dir.rglob("*.py")):
@@ -266,8 +279,8 @@ def _parse(
         except ValueError:
             pass
         return None, source_error.diagnostic((path, line, column), f"syntax error: {message}")
-    file = SourceFile(path=path, tree=tree, constants=_constants(tree.module))
-    file.imports = _imports(file.nodes)
+    file = SourceFile(path=path, tree=tree, constants=constants_of(tree.module))
+    file.imports = imports_of(file.nodes)
     return file, None
 
 
@@ -277,7 +290,7 @@ def load_sources(project: Project) -> Sources:
     problems: list[Diagnostic] = []
     workflows: SourceFile | None = None
     steps: SourceFile | None = None
-    for path in _package_files(project):
+    for path in package_files(project):
         kind: Literal["workflow", "step"] | None = None
         if path == project.workflows_file:
             kind = "workflow"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -110,8 +111,10 @@ class _StartFinder:
             or (isinstance(node, cst.Name) and node.value in self.handle_names)
         )
 
-    def collect_handle_names(self) -> None:
-        for node in self.file.nodes:
+    def collect_handle_names(self, nodes: Iterable[cst.CSTNode] | None = None) -> None:
+        """Names assigned a workflows handle, among ``nodes`` (every node of the file by
+        default), in order: ``h = workflows(env)`` then ``h2 = h``."""
+        for node in self.file.nodes if nodes is None else nodes:
             if isinstance(node, cst.Assign) and self.is_handle(node.value):
                 for target in node.targets:
                     if isinstance(target.target, cst.Name):

@@ -56,6 +56,9 @@ def split_top_level(source: str) -> list[str]:
     return [source[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+_Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
 @dataclass(frozen=True)
 class _Chunk:
     #: ``None`` when the text does not parse on its own
@@ -82,6 +85,10 @@ class IncrementalParser:
 
     def __init__(self) -> None:
         self._chunks: dict[str, _Chunk] = {}
+        #: (first statement of a chunk, the blank/comment lines carried in front of it) ->
+        #: the joined statement, from the last call
+        self._joined: dict[tuple[object, ...], _Statement] = {}
+        self._previous_joined: dict[tuple[object, ...], _Statement] = {}
         self._generation = 0
         self.parsed_chunks = 0
         self.fallbacks = 0
@@ -125,8 +132,30 @@ class IncrementalParser:
             chunks.append(chunk)
         return chunks
 
-    @staticmethod
-    def _assemble(chunks: list[_Chunk]) -> cst.Module:
+    def _join(self, first: _Statement, carried: list[cst.EmptyLine]) -> _Statement:
+        """``first`` with ``carried`` lines in front, the same node as last time when neither
+        changed: callers cache per statement node (the lint gate), and a fresh node for
+        every statement after a blank line would defeat that."""
+        key = (
+            first,
+            *(
+                (
+                    line.indent,
+                    line.whitespace.value,
+                    line.comment.value if line.comment else None,
+                    line.newline.value,
+                )
+                for line in carried
+            ),
+        )
+        # never the same node twice in one module (a chunk repeated word for word)
+        joined = None if key in self._joined else self._previous_joined.get(key)
+        if joined is None:
+            joined = first.with_changes(leading_lines=[*carried, *first.leading_lines])
+        self._joined[key] = joined
+        return joined
+
+    def _assemble(self, chunks: list[_Chunk]) -> cst.Module:
         modules = [chunk.module for chunk in chunks if chunk.module is not None]
         newlines = {m.default_newline for m in modules[:-1]} | {modules[0].default_newline}
         indents = {c.module.default_indent for c in chunks if c.indented and c.module}
@@ -139,8 +168,7 @@ class IncrementalParser:
             if (index and module.header) or not statements:
                 raise _FallbackError
             if carried:
-                first = statements[0]
-                statements[0] = first.with_changes(leading_lines=[*carried, *first.leading_lines])
+                statements[0] = self._join(statements[0], carried)
             body.extend(statements)
             # Comments and blank lines after a chunk's last statement belong, in a whole-file
             # parse, to the next statement's leading lines.
@@ -160,6 +188,7 @@ class IncrementalParser:
         """The module for ``source``; raises ``libcst.ParserSyntaxError`` like a full parse."""
         self._generation += 1
         self.parsed_chunks = 0
+        self._previous_joined, self._joined = self._joined, {}
         pieces = split_top_level(source)
         try:
             if len(pieces) < 2:

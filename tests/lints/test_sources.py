@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 
 from lunora_codegen.extract import parse_tree
-from lunora_codegen.lints.sources import SourceFile, _imports, children, walk
+from lunora_codegen.lints.sources import SourceFile, children, imports_of, walk
 from tests.lints.conftest import EXAMPLE, FIXTURES
 
 SOURCE = """\
@@ -46,7 +46,7 @@ def test_parse_tree_gives_handlers_aliases_and_lazy_positions() -> None:
 def test_imports_resolve_aliases_and_local_imports() -> None:
     tree = parse_tree(Path("workflows.py"), SOURCE, "workflow")
     file = SourceFile(path=Path("workflows.py"), tree=tree)
-    file.imports = _imports(file.nodes)
+    file.imports = imports_of(file.nodes)
     assert file.imports["dt"] == "datetime.datetime"
     assert file.imports["t"] == "time"
     assert file.runtime_attr(cst.parse_expression("lw.branch")) == "branch"
