@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lunora_workflow.dispatch_settings import dispatch_settings, step_deadline
 from lunora_workflow.errors import LunoraWorkflowError, SchemaError
 from lunora_workflow.schema import describe, parse_value
-from lunora_workflow.serialize import NotJsonError, to_jsonable
 
 if TYPE_CHECKING:
     from lunora_workflow.context import WorkflowContext
@@ -140,25 +139,25 @@ class FunctionRunner:
         # a definition passed directly is its own local function (no import by path)
         local = ref if isinstance(ref, FunctionDefinition) else ref.resolve_local()
         args_type, returns_type = ref.declared_types() if local is None else local.declared_types()
-        data, validated = _validate_args(ref, args, args_type)
+        data, plain, validated = _validate_args(ref, args, args_type)
         stubs = getattr(self._sdk_step, "lunora_stubs", None)
         if stubs:
             from lunora_workflow.testing.hooks import find_stub
 
             stub = find_stub(self._sdk_step, ref.path)
             if stub is not None:
-                result = stub(data)
+                result = stub(plain)
                 if hasattr(result, "__await__"):
                     result = await result
-                return _parse_result(ref, result, returns_type)
+                return _parse_result(ref, result, returns_type, wire_json=False)
         if local is not None:
             sink = getattr(self._log, "_sink", None)
             result = await local.invoke(
                 self.env, validated, sink=sink, dedup_id=dedup_id, shard_key=shard_key
             )
-            return _parse_result(ref, result, returns_type)
+            return _parse_result(ref, result, returns_type, wire_json=False)
         result = await self._remote(ref, data, shard_key, dedup_id)
-        return _parse_result(ref, result, returns_type)
+        return _parse_result(ref, result, returns_type, wire_json=True)
 
     async def _remote(
         self, ref: FunctionReference[Any, Any], data: Any, shard_key: str | None, dedup_id: str
@@ -189,31 +188,43 @@ class FunctionRunner:
         return await wait_out_declines(once, deadline=self.deadline)
 
 
-def _validate_args(ref: FunctionReference[Any, Any], args: Any, args_type: Any) -> tuple[Any, Any]:
-    """``(JSON data, value parsed into args_type)``, or :class:`FunctionArgsError`."""
+def _validate_args(
+    ref: FunctionReference[Any, Any], args: Any, args_type: Any
+) -> tuple[Any, Any, Any]:
+    """``(wire JSON, its decoded plain value, the value parsed into args_type)``.
+
+    Args go through the wire codec even in-process, so a call behaves the same wherever the
+    function runs; a value that cannot cross, or does not fit, raises
+    :class:`FunctionArgsError`.
+    """
+    from lunora_workflow import wire
+
     where = f"function {ref.path} args"
     try:
-        data = to_jsonable(args)
-    except NotJsonError as error:
-        raise FunctionArgsError(
-            f"{where}: not JSON-serialisable at {error.path}: {error.kind}"
-        ) from error
+        data = wire.encode(args)
+        plain = wire.decode(data)
+    except wire.WireError as error:
+        raise FunctionArgsError(f"{where}: {error.path}: {error.problem}") from error
     try:
-        return data, parse_value(args_type, data, where)
+        return data, plain, parse_value(args_type, plain, where)
     except SchemaError as error:
         raise FunctionArgsError(f"{error} (expected {describe(args_type)})") from error
 
 
-def _parse_result(ref: FunctionReference[Any, R], result: Any, returns_type: Any) -> R:
+def _parse_result(
+    ref: FunctionReference[Any, R], result: Any, returns_type: Any, *, wire_json: bool
+) -> R:
+    """The result parsed into ``returns_type``: an in-process result takes the same wire
+    round trip an HTTP result took (``wire_json``: it already is wire JSON)."""
+    from lunora_workflow import wire
+
     where = f"function {ref.path} result"
     try:
-        data = to_jsonable(result)
-    except NotJsonError as error:
-        raise FunctionResultError(
-            f"{where}: not JSON-serialisable at {error.path}: {error.kind}"
-        ) from error
+        plain = wire.decode(result if wire_json else wire.encode(result))
+    except wire.WireError as error:
+        raise FunctionResultError(f"{where}: {error.path}: {error.problem}") from error
     try:
-        parsed: R = parse_value(returns_type, data, where)
+        parsed: R = parse_value(returns_type, plain, where)
     except SchemaError as error:
         raise FunctionResultError(f"{error} (expected {describe(returns_type)})") from error
     return parsed

@@ -147,7 +147,13 @@ def _error_from_envelope(status: int, envelope: Any, headers: Mapping[str, str],
         cls = DispatchDeclinedError
     elif status in DETERMINISTIC_STATUSES and code not in _NOT_DETERMINISTIC_CODES:
         cls = DeterministicDispatchError
-    return cls(code, message, status=status, data=error.get("data"), function_path=path)
+    from lunora_workflow import wire
+
+    try:
+        data = wire.decode(error.get("data"))
+    except wire.WireError:
+        data = error.get("data")  # keep what the backend sent rather than lose the error
+    return cls(code, message, status=status, data=data, function_path=path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import datetime
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -403,3 +404,51 @@ async def test_a_remote_function_without_origin_and_token_fails_clearly() -> Non
         "function remote:echo is not defined in this Worker, and it cannot be dispatched to a "
         "Lunora backend: set LUNORA_ORIGIN_URL and LUNORA_ADMIN_TOKEN in the Worker's env"
     )
+
+
+class Due(TypedDict):
+    due: datetime.datetime
+    amount: int
+
+
+DUE = FunctionReference[Due, Due]("billing:due", kind="action")
+
+
+@define_workflow
+async def wire_flow(ctx: WorkflowContext[Any]) -> Any:
+    due = await ctx.run(
+        DUE, Due(due=datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC), amount=2**60)
+    )
+    assert due["due"] == datetime.datetime(2026, 6, 2, tzinfo=datetime.UTC)
+    return {"amount": str(due["amount"])}
+
+
+async def test_args_and_results_use_the_wire_codec(backend: Backend) -> None:
+    backend.respond = lambda request: Reply(
+        body={
+            "result": {
+                "due": ["$lunora.wire$", "date", 1780358400000],
+                "amount": ["$lunora.wire$", "bigint", "1152921504606846977"],
+            }
+        }
+    )
+    env = remote_env(backend)
+    env.register_definition(wire_flow, export="wire_flow")
+    instance = await env.create("wire_flow", {}, id="w-1")
+    await instance.wait_for_status("complete")
+
+    assert backend.requests[0].body["args"] == {
+        "due": ["$lunora.wire$", "date", 1780315200000],
+        "amount": ["$lunora.wire$", "bigint", "1152921504606846976"],
+    }
+    assert instance.output == {"amount": "1152921504606846977"}
+
+
+async def test_error_data_is_wire_decoded(backend: Backend) -> None:
+    backend.respond = lambda request: Reply(
+        status=422,
+        body=envelope("VALIDATION", "too big", {"max": ["$lunora.wire$", "bigint", "99"]}),
+    )
+    with pytest.raises(DeterministicDispatchError) as caught:
+        await call(backend)
+    assert caught.value.data == {"max": 99}
