@@ -1,8 +1,8 @@
 """``ctx.run(ref, args, *, shard_key=None, dedup_id=None)``: call a function from a workflow.
 
-One call: validate ``args`` against the function's args type (it becomes JSON data first, as
-on the wire; a mismatch raises :class:`FunctionArgsError` and nothing is called), then
-dispatch it:
+One call: validate ``args`` against the function's args type (it goes through the wire codec
+first, :mod:`lunora_workflow.wire`; a mismatch raises :class:`FunctionArgsError` and nothing
+is called), then dispatch it:
 
 1. a test stub registered with ``WorkflowTestEnv.stub_function(path, fn)``, if any;
 2. **in-process** when the function is defined in this Worker (its module is imported on the
@@ -11,7 +11,7 @@ dispatch it:
    ``LUNORA_ADMIN_TOKEN`` (:mod:`lunora_workflow.dispatch`), declines waited out up to the
    step's deadline.
 
-The result is converted to JSON data and parsed into the declared result type, so an
+The result takes the same wire round trip and is parsed into the declared result type, so an
 in-process call and an HTTP call return the same thing.
 
 Dedup ids are positional and replay-stable: each scope numbers its calls ``.1``, ``.2``, ...
