@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path, PurePosixPath
 
 from lunora_codegen.extract import ParseCache
@@ -172,6 +173,33 @@ def test_parse_cache_reparses_only_changed_files(tmp_path: Path) -> None:
     out = generate(project, cache=cache)
     assert cache.parsed == 3
     assert [w.export for w in out.model.workflows] == ["bare_context", "tallied", "untyped"]
+
+
+def test_parse_cache_rehashes_racy_entries(tmp_path: Path) -> None:
+    """Two same-size saves within one timestamp tick leave (mtime_ns, size) unchanged; a file
+    modified shortly before it was read is hashed again (git's racy-entry check)."""
+    project = _project("builtin_types", tmp_path)
+    path = project.workflows_file
+    text = path.read_text()
+    path.write_text(text)  # saved just now, as in `lunora dev`
+    cache = ParseCache()
+    generate(project, cache=cache)
+    stat = path.stat()
+    edited = text.replace("def tally", "def tallx")
+    assert len(edited) == len(text)
+    path.write_text(edited)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same tick as before
+    assert path.stat().st_size == stat.st_size
+    out = generate(project, cache=cache)
+    assert [w.export for w in out.model.workflows] == ["bare_context", "tallx", "untyped"]
+
+    # saved well before it is read: the stamps are trusted and the file is not even read
+    old = time.time_ns() - 10 * 10**9
+    os.utime(path, ns=(old, old))
+    generate(project, cache=cache)  # new stamps: read and hashed (not parsed) once more
+    reads, parsed = cache.reads, cache.parsed
+    generate(project, cache=cache)
+    assert (cache.reads, cache.parsed) == (reads, parsed)
 
 
 def test_no_workflows_module_still_renders_an_importable_handle(tmp_path: Path) -> None:

@@ -115,3 +115,15 @@ def test_random_modules_parse_like_whole_files(parts: list[str], newline: str) -
     module = IncrementalParser().parse(source)
     assert module.code == source
     assert module.deep_equals(expected)
+
+
+def test_unchanged_statements_keep_their_nodes() -> None:
+    """Callers cache per statement node (the lint gate): an edit must not renew the nodes of
+    the statements around it, even those that take the blank lines before them along."""
+    parser = IncrementalParser()
+    blocks = [f"\n\ndef f{i}():\n    return {i}\n" for i in range(6)]
+    before = parser.parse("import os\n" + "".join(blocks)).body
+    blocks[2] = "\n\ndef f2():\n    return 'edited'\n"
+    after = parser.parse("import os\n" + "".join(blocks)).body
+    kept = [index for index in range(len(after)) if after[index] is before[index]]
+    assert kept == [0, 1, 2, 4, 5, 6]  # all but the edited f2
