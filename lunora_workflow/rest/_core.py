@@ -8,18 +8,25 @@ disagree about a path, a body or a response shape. Two dialects exist:
 * ``local``: ``wrangler dev``'s local explorer API (``/cdn-cgi/explorer/api/workflows...``):
   same envelope, but page-numbered instance lists, ``{id, params}`` create bodies,
   ``{action}`` status bodies, and no step-output, batch, rollback or restart-from support.
+
+The retry decisions (:class:`Attempts`) and multi-request operations (:class:`CallSeries`:
+pagination, the local dialect's one-create-per-instance batch) live here too, so each client
+keeps only its own I/O: sending a request and sleeping before a retry.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from lunora_workflow.naming import event_type_problem, instance_id_problem
+from lunora_workflow.rest._retry import RetryPolicy
 from lunora_workflow.rest._secret import ApiToken
 from lunora_workflow.rest.errors import (
     CloudflareMessage,
@@ -41,14 +48,18 @@ __all__ = [
     "CLOUDFLARE_API_BASE",
     "LOCAL_EXPLORER_BASE",
     "PAGE_CURSOR_PREFIX",
+    "Attempts",
     "Call",
+    "CallSeries",
     "Dialect",
     "NewInstance",
     "Operations",
     "Reply",
     "RestartFrom",
+    "Retry",
     "StatusAction",
     "StepType",
+    "TransportFailure",
     "as_new_instance",
     "error_from_reply",
 ]
@@ -64,7 +75,11 @@ LOCAL_EXPLORER_BASE = "http://localhost:8787/cdn-cgi/explorer/api"
 PAGE_CURSOR_PREFIX = "lunora-page:"
 BATCH_LIMIT = 100
 
+logger = logging.getLogger("lunora_workflow.rest")
+
 T = TypeVar("T")
+PageT = TypeVar("PageT")
+R = TypeVar("R")
 _NO_BODY: Any = object()
 
 
@@ -187,6 +202,172 @@ def error_from_reply(
     )
 
 
+@dataclass(frozen=True)
+class TransportFailure:
+    """A request that got no HTTP reply at all: refused, reset or timed out."""
+
+    error_type: str
+    #: What went wrong, already scrubbed of the API token.
+    detail: str
+    timed_out: bool
+    #: The connection was never made, so the server cannot have seen the request.
+    never_sent: bool
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Send the same call again after ``seconds``."""
+
+    seconds: float
+
+
+class Attempts(Generic[T]):
+    """The retry decisions for one call; the client only sends the request and sleeps."""
+
+    def __init__(self, call: Call[T], policy: RetryPolicy, *, base_url: str) -> None:
+        self.call = call
+        self.policy = policy
+        self.base_url = base_url
+        self.retries = 0
+
+    def settle(self, outcome: Reply | TransportFailure) -> T | Retry:
+        """The parsed result of a 2xx reply, or when to resend; raises once retrying is over."""
+        if isinstance(outcome, TransportFailure):
+            return self._after_failure(outcome)
+        if 200 <= outcome.status < 300:
+            return self.call.parse(outcome)
+        return self._after_error(outcome)
+
+    def _after_failure(self, failure: TransportFailure) -> Retry:
+        call, policy = self.call, self.policy
+        # A refused or timed-out connection never reached the server, so even a POST is safe to
+        # resend; after that only idempotent requests are (a create might otherwise run twice).
+        if (failure.never_sent or call.idempotent) and self.retries < policy.max_retries:
+            wait = policy.backoff(self.retries)
+            logger.warning(
+                "%s %s failed (%s); retrying in %.2f s (retry %d of %d)",
+                call.method,
+                call.path,
+                failure.error_type,
+                wait,
+                self.retries + 1,
+                policy.max_retries,
+            )
+            return self._again(wait)
+        kind = "timed out" if failure.timed_out else "failed"
+        raise WorkflowsRestError(
+            f"the request {kind}: {failure.error_type}: {failure.detail}",
+            method=call.method,
+            url=f"{self.base_url}{call.path}",
+            attempts=self.retries + 1,
+        ) from None
+
+    def _after_error(self, reply: Reply) -> Retry:
+        policy = self.policy
+        delay = None
+        if policy.retryable_status(reply.status) and self.retries < policy.max_retries:
+            delay = policy.delay(self.retries, reply.headers.get("retry-after"))
+        if delay is None:
+            raise error_from_reply(reply, attempts=self.retries + 1)
+        logger.warning(
+            "%s %s -> %s; retrying in %.2f s (retry %d of %d)",
+            self.call.method,
+            reply.url,
+            reply.status,
+            delay,
+            self.retries + 1,
+            policy.max_retries,
+        )
+        return self._again(delay)
+
+    def _again(self, seconds: float) -> Retry:
+        self.retries += 1
+        return Retry(seconds)
+
+
+class CallSeries(ABC, Generic[PageT, R]):
+    """An operation that takes several requests, each built once the one before it succeeded.
+
+    A client loops: run :meth:`next_call` until it returns ``None``, handing each result to
+    :meth:`take`, which returns the rows that result contributes. Nothing is built (or
+    validated) before the first :meth:`next_call`, so iterating stays lazy.
+    """
+
+    @abstractmethod
+    def next_call(self) -> Call[PageT] | None:
+        """The next request to run, or ``None`` when the operation is complete."""
+
+    @abstractmethod
+    def take(self, result: PageT) -> Sequence[R]:
+        """Record the result of the last request; the rows it contributes."""
+
+
+class _OneCall(CallSeries[list[R], R]):
+    def __init__(self, call: Call[list[R]]) -> None:
+        self._call: Call[list[R]] | None = call
+
+    def next_call(self) -> Call[list[R]] | None:
+        call, self._call = self._call, None
+        return call
+
+    def take(self, result: list[R]) -> Sequence[R]:
+        return result
+
+
+class _EachCall(CallSeries[R, R]):
+    def __init__(self, calls: Iterator[Call[R]]) -> None:
+        self._calls = calls
+
+    def next_call(self) -> Call[R] | None:
+        return next(self._calls, None)
+
+    def take(self, result: R) -> Sequence[R]:
+        return [result]
+
+
+class _WorkflowPages(CallSeries[WorkflowsPage, WorkflowSummary]):
+    def __init__(self, fetch: Callable[[int | None], Call[WorkflowsPage]]) -> None:
+        self._fetch = fetch
+        self._page: int | None = None
+        self._done = False
+
+    def next_call(self) -> Call[WorkflowsPage] | None:
+        return None if self._done else self._fetch(self._page)
+
+    def take(self, result: WorkflowsPage) -> Sequence[WorkflowSummary]:
+        self._page = result.next_page
+        self._done = self._page is None or not result.workflows
+        return result.workflows
+
+
+class _InstancePages(CallSeries[InstancesPage, InstanceSummary]):
+    def __init__(
+        self, fetch: Callable[[str | None], Call[InstancesPage]], limit: int | None
+    ) -> None:
+        self._fetch = fetch
+        self._limit = limit
+        self._cursor: str | None = None
+        self._seen: set[str] = set()
+        self._count = 0
+        self._done = False
+
+    def next_call(self) -> Call[InstancesPage] | None:
+        return None if self._done else self._fetch(self._cursor)
+
+    def take(self, result: InstancesPage) -> Sequence[InstanceSummary]:
+        rows = result.instances
+        if self._limit is not None:
+            rows = rows[: max(0, self._limit - self._count)]
+        self._count += len(rows)
+        cursor = self._cursor = result.next_cursor
+        full = self._limit is not None and self._count >= self._limit
+        # A cursor seen before would fetch the same pages forever.
+        self._done = cursor is None or cursor in self._seen or full
+        if cursor is not None:
+            self._seen.add(cursor)
+        return rows
+
+
 def _envelope(reply: Reply) -> tuple[Any, dict[str, Any]]:
     """``(result, result_info)`` of a v4 envelope; raises on ``success: false`` or bad JSON."""
     try:
@@ -237,7 +418,10 @@ def _segment(value: str, what: str) -> str:
 
 
 class Operations:
-    """Builds the :class:`Call` for each client operation in one dialect."""
+    """Builds the :class:`Call` (or :class:`CallSeries`) for each client operation in one dialect.
+
+    Each client method is one of these, run by the client; their docstrings are the methods'.
+    """
 
     def __init__(self, dialect: Dialect, account_id: str | None) -> None:
         self.dialect = dialect
@@ -268,7 +452,7 @@ class Operations:
     def list_workflows(
         self, *, page: int | None = None, per_page: int | None = None, search: str | None = None
     ) -> Call[WorkflowsPage]:
-        """``GET /workflows``."""
+        """One page of the account's workflows (``per_page`` 1-100): ``GET /workflows``."""
         params: list[tuple[str, str]] = []
         if self.dialect == "cloudflare":
             if page is not None:
@@ -293,6 +477,14 @@ class Operations:
 
         return Call("GET", self._root(), parse, tuple(params), idempotent=True)
 
+    def iter_workflows(
+        self, *, per_page: int | None = None, search: str | None = None
+    ) -> CallSeries[WorkflowsPage, WorkflowSummary]:
+        """Every workflow of the account, fetching page after page."""
+        return _WorkflowPages(
+            lambda page: self.list_workflows(page=page, per_page=per_page, search=search)
+        )
+
     def list_instances(
         self,
         workflow_name: str,
@@ -304,7 +496,10 @@ class Operations:
         date_end: datetime | str | None = None,
         direction: Literal["asc", "desc"] | None = None,
     ) -> Call[InstancesPage]:
-        """``GET /workflows/{w}/instances`` (one page)."""
+        """One page of a workflow's instances; pass ``page.next_cursor`` as ``cursor=`` for more.
+
+        ``GET /workflows/{w}/instances``.
+        """
         if per_page is not None and not 1 <= per_page <= 100:
             raise ValueError(f"per_page must be between 1 and 100, got {per_page}")
         params: list[tuple[str, str]] = []
@@ -352,6 +547,31 @@ class Operations:
             idempotent=True,
         )
 
+    def iter_instances(
+        self,
+        workflow_name: str,
+        *,
+        status: str | None = None,
+        per_page: int | None = None,
+        date_start: datetime | str | None = None,
+        date_end: datetime | str | None = None,
+        direction: Literal["asc", "desc"] | None = None,
+        limit: int | None = None,
+    ) -> CallSeries[InstancesPage, InstanceSummary]:
+        """Every instance (at most ``limit``), following cursors across pages."""
+        return _InstancePages(
+            lambda cursor: self.list_instances(
+                workflow_name,
+                status=status,
+                per_page=per_page,
+                cursor=cursor,
+                date_start=date_start,
+                date_end=date_end,
+                direction=direction,
+            ),
+            limit,
+        )
+
     def get_instance(
         self,
         workflow_name: str,
@@ -360,7 +580,10 @@ class Operations:
         order: Literal["asc", "desc"] | None = None,
         simple: bool | None = None,
     ) -> Call[InstanceDetail]:
-        """``GET /workflows/{w}/instances/{id}``: status plus the step timeline."""
+        """An instance's status, params, output/error and normalized step timeline.
+
+        ``GET /workflows/{w}/instances/{id}``.
+        """
         params: list[tuple[str, str]] = []
         if self.dialect == "cloudflare":
             if order is not None:
@@ -390,7 +613,10 @@ class Operations:
         type: StepType = "step",
         attempt: int | None = None,
     ) -> Call[StepOutput]:
-        """``GET /workflows/{w}/instances/{id}/step``: one step's full output."""
+        """The full output of step ``name`` (as named in the timeline, counter suffix included).
+
+        ``GET /workflows/{w}/instances/{id}/step`` (Cloudflare only).
+        """
         if self.dialect == "local":
             raise self._unsupported("get_step_output")
         params = [("name", name), ("type", type)]
@@ -432,7 +658,10 @@ class Operations:
         rollback: bool | None = None,
         from_step: RestartFrom | str | None = None,
     ) -> Call[StatusChange]:
-        """``PATCH /workflows/{w}/instances/{id}/status``."""
+        """Pause, resume, terminate (``rollback=``) or restart (``from_step=``) an instance.
+
+        ``PATCH /workflows/{w}/instances/{id}/status``.
+        """
         if action not in ("pause", "resume", "terminate", "restart"):
             raise ValueError(f"action must be pause, resume, terminate or restart, not {action!r}")
         if rollback is not None and action != "terminate":
@@ -470,7 +699,10 @@ class Operations:
     def send_event(
         self, workflow_name: str, instance_id: str, event_type: str, payload: Any = None
     ) -> Call[None]:
-        """``POST /workflows/{w}/instances/{id}/events/{type}``; the body is the payload."""
+        """Deliver an event to an instance waiting in ``wait_for_event(event_type)``.
+
+        ``POST /workflows/{w}/instances/{id}/events/{type}``; the body is the payload.
+        """
         problem = event_type_problem(event_type)
         if problem is not None:
             raise ValueError(problem)
@@ -508,8 +740,25 @@ class Operations:
             body["params"] = item.params
         return body
 
-    def create_instance(self, workflow_name: str, item: NewInstance) -> Call[CreatedInstance]:
-        """``POST /workflows/{w}/instances``."""
+    def create_instance(
+        self,
+        workflow_name: str,
+        *,
+        params: Any = None,
+        instance_id: str | None = None,
+        retention: Mapping[str, Any] | None = None,
+        location_hint: str | None = None,
+    ) -> Call[CreatedInstance]:
+        """Start an instance (``instance_id`` defaults to one Cloudflare generates).
+
+        ``POST /workflows/{w}/instances``.
+        """
+        item = NewInstance(
+            params=params, id=instance_id, retention=retention, location_hint=location_hint
+        )
+        return self._create_call(workflow_name, item)
+
+    def _create_call(self, workflow_name: str, item: NewInstance) -> Call[CreatedInstance]:
         body = self._create_body(item)
 
         def parse(reply: Reply) -> CreatedInstance:
@@ -521,11 +770,15 @@ class Operations:
         return Call("POST", f"{self._workflow(workflow_name)}/instances", parse, body=body)
 
     def create_instances_batch(
-        self, workflow_name: str, items: Sequence[NewInstance]
-    ) -> Call[list[CreatedInstance]]:
-        """``POST /workflows/{w}/instances/batch`` (Cloudflare only; 1-100 instances)."""
+        self, workflow_name: str, instances: Sequence[NewInstance | Mapping[str, Any]]
+    ) -> CallSeries[Any, CreatedInstance]:
+        """Start 1-100 instances in one request (one request per instance locally).
+
+        ``POST /workflows/{w}/instances/batch``; the local API has no batch endpoint.
+        """
+        items = [as_new_instance(i) for i in instances]
         if self.dialect == "local":
-            raise self._unsupported("the batch endpoint")
+            return _EachCall(self._create_call(workflow_name, item) for item in items)
         if not 1 <= len(items) <= BATCH_LIMIT:
             raise ValueError(f"a batch holds 1 to {BATCH_LIMIT} instances, got {len(items)}")
         body = [self._create_body(item) for item in items]
@@ -536,7 +789,9 @@ class Operations:
                 raise error_from_reply(reply, summary="the batch result is not a list")
             return [CreatedInstance.model_validate(r) for r in result]
 
-        return Call("POST", f"{self._workflow(workflow_name)}/instances/batch", parse, body=body)
+        return _OneCall(
+            Call("POST", f"{self._workflow(workflow_name)}/instances/batch", parse, body=body)
+        )
 
 
 def as_new_instance(item: NewInstance | Mapping[str, Any]) -> NewInstance:

@@ -6,42 +6,30 @@ httpx is imported here, and this module is imported only when a client is create
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
 from lunora_workflow.rest._core import (
     CLOUDFLARE_API_BASE,
     LOCAL_EXPLORER_BASE,
+    Attempts,
     Call,
+    CallSeries,
     Dialect,
-    NewInstance,
     Operations,
     Reply,
-    RestartFrom,
-    StatusAction,
-    StepType,
-    as_new_instance,
-    error_from_reply,
+    Retry,
+    TransportFailure,
 )
 from lunora_workflow.rest._retry import RetryPolicy
 from lunora_workflow.rest._secret import ApiToken
-from lunora_workflow.rest.errors import WorkflowsRestError
-from lunora_workflow.rest.models import (
-    CreatedInstance,
-    InstanceDetail,
-    InstancesPage,
-    InstanceSummary,
-    StatusChange,
-    StepOutput,
-    WorkflowsPage,
-    WorkflowSummary,
-)
 
 __all__ = [
     "AsyncWorkflowsRestClient",
@@ -54,6 +42,9 @@ __all__ = [
 logger = logging.getLogger("lunora_workflow.rest")
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_TIMEOUT = 30.0
 _USER_AGENT = "lunora-workflow-rest"
 
@@ -134,14 +125,6 @@ def _timeout(seconds: float | None) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-def _retryable_transport_error(error: httpx.TransportError, call: Call[Any]) -> bool:
-    # A refused or timed-out connection never reached the server, so even a POST is safe to
-    # resend; after that only idempotent requests are (a create might otherwise run twice).
-    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-        return True
-    return call.idempotent
-
-
 class _ClientBase:
     def __init__(self, config: WorkflowsRestConfig) -> None:
         self._config = config
@@ -186,8 +169,11 @@ class _ClientBase:
             options["json"] = call.body
         return options
 
-    def _reply(self, call: Call[Any], response: httpx.Response) -> Reply:
-        return Reply(
+    def _attempts(self, call: Call[T]) -> Attempts[T]:
+        return Attempts(call, self._config.retry, base_url=self._config.base_url)
+
+    def _reply(self, call: Call[Any], response: httpx.Response, started: float) -> Reply:
+        reply = Reply(
             method=call.method,
             url=str(response.request.url),
             status=response.status_code,
@@ -195,41 +181,6 @@ class _ClientBase:
             content=response.content,
             token=self._config.api_token,
         )
-
-    def _transport_error(
-        self, call: Call[Any], error: httpx.TransportError, attempts: int
-    ) -> WorkflowsRestError:
-        kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
-        detail = str(error) or type(error).__name__
-        token = self._config.api_token
-        if token is not None:
-            detail = token.scrub(detail)
-        return WorkflowsRestError(
-            f"the request {kind}: {type(error).__name__}: {detail}",
-            method=call.method,
-            url=f"{self._config.base_url}{call.path}",
-            attempts=attempts,
-        )
-
-    def _retry_delay(self, call: Call[Any], reply: Reply, retry: int) -> float | None:
-        """Seconds to wait before retrying ``reply``, or ``None`` to give up now."""
-        policy = self._config.retry
-        if not policy.retryable_status(reply.status) or retry >= policy.max_retries:
-            return None
-        delay = policy.delay(retry, reply.headers.get("retry-after"))
-        if delay is not None:
-            logger.warning(
-                "%s %s -> %s; retrying in %.2f s (retry %d of %d)",
-                call.method,
-                reply.url,
-                reply.status,
-                delay,
-                retry + 1,
-                policy.max_retries,
-            )
-        return delay
-
-    def _log_reply(self, reply: Reply, started: float) -> None:
         logger.debug(
             "%s %s -> %s in %.0f ms",
             reply.method,
@@ -237,6 +188,99 @@ class _ClientBase:
             reply.status,
             (time.monotonic() - started) * 1000,
         )
+        return reply
+
+    def _failure(self, error: httpx.TransportError) -> TransportFailure:
+        detail = str(error) or type(error).__name__
+        token = self._config.api_token
+        return TransportFailure(
+            error_type=type(error).__name__,
+            detail=token.scrub(detail) if token is not None else detail,
+            timed_out=isinstance(error, httpx.TimeoutException),
+            never_sent=isinstance(error, httpx.ConnectError | httpx.ConnectTimeout),
+        )
+
+
+# Each client method is an :class:`Operations` method (same parameters, same docstring) that
+# the client runs: one request, or a series of them yielded row by row or collected. Building
+# a series sends nothing, so the ``iter_*`` methods only talk to the server once iterated.
+
+
+def _like(build: Callable[..., Any]) -> Callable[[F], F]:
+    """Give a client method the name, docstring and parameters of the ``build`` it runs."""
+
+    def decorate(method: F) -> F:
+        functools.update_wrapper(method, build)
+        # ``help()`` and IDEs show build's parameters, but not its return type (a Call).
+        signature = inspect.signature(build).replace(return_annotation=inspect.Signature.empty)
+        method.__signature__ = signature  # type: ignore[attr-defined]
+        return method
+
+    return decorate
+
+
+def _one(
+    build: Callable[Concatenate[Operations, P], Call[T]],
+) -> Callable[Concatenate[WorkflowsRestClient, P], T]:
+    @_like(build)
+    def method(self: WorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._run(build(self._ops, *args, **kwargs))
+
+    return method
+
+
+def _each(
+    build: Callable[Concatenate[Operations, P], CallSeries[Any, R]],
+) -> Callable[Concatenate[WorkflowsRestClient, P], Iterator[R]]:
+    @_like(build)
+    def method(self: WorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+        return self._series(build(self._ops, *args, **kwargs))
+
+    return method
+
+
+def _all(
+    build: Callable[Concatenate[Operations, P], CallSeries[Any, R]],
+) -> Callable[Concatenate[WorkflowsRestClient, P], list[R]]:
+    @_like(build)
+    def method(self: WorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs) -> list[R]:
+        return list(self._series(build(self._ops, *args, **kwargs)))
+
+    return method
+
+
+def _async_one(
+    build: Callable[Concatenate[Operations, P], Call[T]],
+) -> Callable[Concatenate[AsyncWorkflowsRestClient, P], Coroutine[Any, Any, T]]:
+    @_like(build)
+    async def method(self: AsyncWorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run(build(self._ops, *args, **kwargs))
+
+    return method
+
+
+def _async_each(
+    build: Callable[Concatenate[Operations, P], CallSeries[Any, R]],
+) -> Callable[Concatenate[AsyncWorkflowsRestClient, P], AsyncIterator[R]]:
+    @_like(build)
+    def method(
+        self: AsyncWorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncIterator[R]:
+        return self._series(build(self._ops, *args, **kwargs))
+
+    return method
+
+
+def _async_all(
+    build: Callable[Concatenate[Operations, P], CallSeries[Any, R]],
+) -> Callable[Concatenate[AsyncWorkflowsRestClient, P], Coroutine[Any, Any, list[R]]]:
+    @_like(build)
+    async def method(
+        self: AsyncWorkflowsRestClient, /, *args: P.args, **kwargs: P.kwargs
+    ) -> list[R]:
+        return [row async for row in self._series(build(self._ops, *args, **kwargs))]
+
+    return method
 
 
 class WorkflowsRestClient(_ClientBase):
@@ -261,190 +305,34 @@ class WorkflowsRestClient(_ClientBase):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _send(self, call: Call[Any]) -> Reply | TransportFailure:
+        started = time.monotonic()
+        try:
+            response = self._http.request(call.method, call.path, **self._request_options(call))
+        except httpx.TransportError as error:
+            return self._failure(error)
+        return self._reply(call, response, started)
+
     def _run(self, call: Call[T]) -> T:
-        policy = self._config.retry
-        retry = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = self._http.request(call.method, call.path, **self._request_options(call))
-            except httpx.TransportError as error:
-                if _retryable_transport_error(error, call) and retry < policy.max_retries:
-                    wait = policy.backoff(retry)
-                    logger.warning(
-                        "%s %s failed (%s); retrying in %.2f s (retry %d of %d)",
-                        call.method,
-                        call.path,
-                        type(error).__name__,
-                        wait,
-                        retry + 1,
-                        policy.max_retries,
-                    )
-                    policy.sleep(wait)
-                    retry += 1
-                    continue
-                raise self._transport_error(call, error, retry + 1) from None
-            reply = self._reply(call, response)
-            self._log_reply(reply, started)
-            if 200 <= reply.status < 300:
-                return call.parse(reply)
-            delay = self._retry_delay(call, reply, retry)
-            if delay is None:
-                raise error_from_reply(reply, attempts=retry + 1)
-            policy.sleep(delay)
-            retry += 1
+        attempts = self._attempts(call)
+        while isinstance(outcome := attempts.settle(self._send(call)), Retry):
+            self._config.retry.sleep(outcome.seconds)
+        return outcome
 
-    # -- operations (docs on the async twin apply here too) --------------------------------
+    def _series(self, series: CallSeries[Any, R]) -> Iterator[R]:
+        while (call := series.next_call()) is not None:
+            yield from series.take(self._run(call))
 
-    def list_workflows(
-        self, *, page: int | None = None, per_page: int | None = None, search: str | None = None
-    ) -> WorkflowsPage:
-        """One page of the account's workflows (``per_page`` 1-100)."""
-        return self._run(self._ops.list_workflows(page=page, per_page=per_page, search=search))
-
-    def iter_workflows(
-        self, *, per_page: int | None = None, search: str | None = None
-    ) -> Iterator[WorkflowSummary]:
-        """Every workflow of the account, fetching page after page."""
-        page: int | None = None
-        while True:
-            result = self.list_workflows(page=page, per_page=per_page, search=search)
-            yield from result.workflows
-            page = result.next_page
-            if page is None or not result.workflows:
-                return
-
-    def list_instances(
-        self,
-        workflow_name: str,
-        *,
-        status: str | None = None,
-        per_page: int | None = None,
-        cursor: str | None = None,
-        date_start: datetime | str | None = None,
-        date_end: datetime | str | None = None,
-        direction: Literal["asc", "desc"] | None = None,
-    ) -> InstancesPage:
-        """One page of a workflow's instances; pass ``page.next_cursor`` as ``cursor=`` for more."""
-        return self._run(
-            self._ops.list_instances(
-                workflow_name,
-                status=status,
-                per_page=per_page,
-                cursor=cursor,
-                date_start=date_start,
-                date_end=date_end,
-                direction=direction,
-            )
-        )
-
-    def iter_instances(
-        self,
-        workflow_name: str,
-        *,
-        status: str | None = None,
-        per_page: int | None = None,
-        date_start: datetime | str | None = None,
-        date_end: datetime | str | None = None,
-        direction: Literal["asc", "desc"] | None = None,
-        limit: int | None = None,
-    ) -> Iterator[InstanceSummary]:
-        """Every instance (at most ``limit``), following cursors across pages."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        count = 0
-        while True:
-            page = self.list_instances(
-                workflow_name,
-                status=status,
-                per_page=per_page,
-                cursor=cursor,
-                date_start=date_start,
-                date_end=date_end,
-                direction=direction,
-            )
-            for instance in page.instances:
-                if limit is not None and count >= limit:
-                    return
-                count += 1
-                yield instance
-            cursor = page.next_cursor
-            if cursor is None or cursor in seen or (limit is not None and count >= limit):
-                return
-            seen.add(cursor)
-
-    def get_instance(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        *,
-        order: Literal["asc", "desc"] | None = None,
-        simple: bool | None = None,
-    ) -> InstanceDetail:
-        """An instance's status, params, output/error and normalized step timeline."""
-        return self._run(
-            self._ops.get_instance(workflow_name, instance_id, order=order, simple=simple)
-        )
-
-    def get_step_output(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        name: str,
-        *,
-        type: StepType = "step",
-        attempt: int | None = None,
-    ) -> StepOutput:
-        """The full output of step ``name`` (as named in the timeline, counter suffix included)."""
-        return self._run(
-            self._ops.get_step_output(workflow_name, instance_id, name, type=type, attempt=attempt)
-        )
-
-    def set_instance_status(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        action: StatusAction,
-        *,
-        rollback: bool | None = None,
-        from_step: RestartFrom | str | None = None,
-    ) -> StatusChange:
-        """Pause, resume, terminate (``rollback=``) or restart (``from_step=``) an instance."""
-        return self._run(
-            self._ops.set_instance_status(
-                workflow_name, instance_id, action, rollback=rollback, from_step=from_step
-            )
-        )
-
-    def send_event(
-        self, workflow_name: str, instance_id: str, event_type: str, payload: Any = None
-    ) -> None:
-        """Deliver an event to an instance waiting in ``wait_for_event(event_type)``."""
-        self._run(self._ops.send_event(workflow_name, instance_id, event_type, payload))
-
-    def create_instance(
-        self,
-        workflow_name: str,
-        *,
-        params: Any = None,
-        instance_id: str | None = None,
-        retention: Mapping[str, Any] | None = None,
-        location_hint: str | None = None,
-    ) -> CreatedInstance:
-        """Start an instance (``instance_id`` defaults to one Cloudflare generates)."""
-        item = NewInstance(
-            params=params, id=instance_id, retention=retention, location_hint=location_hint
-        )
-        return self._run(self._ops.create_instance(workflow_name, item))
-
-    def create_instances_batch(
-        self, workflow_name: str, instances: Sequence[NewInstance | Mapping[str, Any]]
-    ) -> list[CreatedInstance]:
-        """Start 1-100 instances in one request (one request per instance locally)."""
-        items = [as_new_instance(i) for i in instances]
-        if self.dialect == "local":
-            return [self._run(self._ops.create_instance(workflow_name, i)) for i in items]
-        return self._run(self._ops.create_instances_batch(workflow_name, items))
+    list_workflows = _one(Operations.list_workflows)
+    iter_workflows = _each(Operations.iter_workflows)
+    list_instances = _one(Operations.list_instances)
+    iter_instances = _each(Operations.iter_instances)
+    get_instance = _one(Operations.get_instance)
+    get_step_output = _one(Operations.get_step_output)
+    set_instance_status = _one(Operations.set_instance_status)
+    send_event = _one(Operations.send_event)
+    create_instance = _one(Operations.create_instance)
+    create_instances_batch = _all(Operations.create_instances_batch)
 
 
 class AsyncWorkflowsRestClient(_ClientBase):
@@ -470,193 +358,37 @@ class AsyncWorkflowsRestClient(_ClientBase):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    async def _send(self, call: Call[Any]) -> Reply | TransportFailure:
+        started = time.monotonic()
+        try:
+            response = await self._http.request(
+                call.method, call.path, **self._request_options(call)
+            )
+        except httpx.TransportError as error:
+            return self._failure(error)
+        return self._reply(call, response, started)
+
     async def _run(self, call: Call[T]) -> T:
-        policy = self._config.retry
-        retry = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = await self._http.request(
-                    call.method, call.path, **self._request_options(call)
-                )
-            except httpx.TransportError as error:
-                if _retryable_transport_error(error, call) and retry < policy.max_retries:
-                    wait = policy.backoff(retry)
-                    logger.warning(
-                        "%s %s failed (%s); retrying in %.2f s (retry %d of %d)",
-                        call.method,
-                        call.path,
-                        type(error).__name__,
-                        wait,
-                        retry + 1,
-                        policy.max_retries,
-                    )
-                    await policy.async_sleep(wait)
-                    retry += 1
-                    continue
-                raise self._transport_error(call, error, retry + 1) from None
-            reply = self._reply(call, response)
-            self._log_reply(reply, started)
-            if 200 <= reply.status < 300:
-                return call.parse(reply)
-            delay = self._retry_delay(call, reply, retry)
-            if delay is None:
-                raise error_from_reply(reply, attempts=retry + 1)
-            await policy.async_sleep(delay)
-            retry += 1
+        attempts = self._attempts(call)
+        while isinstance(outcome := attempts.settle(await self._send(call)), Retry):
+            await self._config.retry.async_sleep(outcome.seconds)
+        return outcome
 
-    async def list_workflows(
-        self, *, page: int | None = None, per_page: int | None = None, search: str | None = None
-    ) -> WorkflowsPage:
-        """One page of the account's workflows (``per_page`` 1-100)."""
-        return await self._run(
-            self._ops.list_workflows(page=page, per_page=per_page, search=search)
-        )
+    async def _series(self, series: CallSeries[Any, R]) -> AsyncIterator[R]:
+        while (call := series.next_call()) is not None:
+            for row in series.take(await self._run(call)):
+                yield row
 
-    async def iter_workflows(
-        self, *, per_page: int | None = None, search: str | None = None
-    ) -> AsyncIterator[WorkflowSummary]:
-        """Every workflow of the account, fetching page after page."""
-        page: int | None = None
-        while True:
-            result = await self.list_workflows(page=page, per_page=per_page, search=search)
-            for workflow in result.workflows:
-                yield workflow
-            page = result.next_page
-            if page is None or not result.workflows:
-                return
-
-    async def list_instances(
-        self,
-        workflow_name: str,
-        *,
-        status: str | None = None,
-        per_page: int | None = None,
-        cursor: str | None = None,
-        date_start: datetime | str | None = None,
-        date_end: datetime | str | None = None,
-        direction: Literal["asc", "desc"] | None = None,
-    ) -> InstancesPage:
-        """One page of a workflow's instances; pass ``page.next_cursor`` as ``cursor=`` for more."""
-        return await self._run(
-            self._ops.list_instances(
-                workflow_name,
-                status=status,
-                per_page=per_page,
-                cursor=cursor,
-                date_start=date_start,
-                date_end=date_end,
-                direction=direction,
-            )
-        )
-
-    async def iter_instances(
-        self,
-        workflow_name: str,
-        *,
-        status: str | None = None,
-        per_page: int | None = None,
-        date_start: datetime | str | None = None,
-        date_end: datetime | str | None = None,
-        direction: Literal["asc", "desc"] | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[InstanceSummary]:
-        """Every instance (at most ``limit``), following cursors across pages."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        count = 0
-        while True:
-            page = await self.list_instances(
-                workflow_name,
-                status=status,
-                per_page=per_page,
-                cursor=cursor,
-                date_start=date_start,
-                date_end=date_end,
-                direction=direction,
-            )
-            for instance in page.instances:
-                if limit is not None and count >= limit:
-                    return
-                count += 1
-                yield instance
-            cursor = page.next_cursor
-            if cursor is None or cursor in seen or (limit is not None and count >= limit):
-                return
-            seen.add(cursor)
-
-    async def get_instance(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        *,
-        order: Literal["asc", "desc"] | None = None,
-        simple: bool | None = None,
-    ) -> InstanceDetail:
-        """An instance's status, params, output/error and normalized step timeline."""
-        return await self._run(
-            self._ops.get_instance(workflow_name, instance_id, order=order, simple=simple)
-        )
-
-    async def get_step_output(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        name: str,
-        *,
-        type: StepType = "step",
-        attempt: int | None = None,
-    ) -> StepOutput:
-        """The full output of step ``name`` (as named in the timeline, counter suffix included)."""
-        return await self._run(
-            self._ops.get_step_output(workflow_name, instance_id, name, type=type, attempt=attempt)
-        )
-
-    async def set_instance_status(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        action: StatusAction,
-        *,
-        rollback: bool | None = None,
-        from_step: RestartFrom | str | None = None,
-    ) -> StatusChange:
-        """Pause, resume, terminate (``rollback=``) or restart (``from_step=``) an instance."""
-        return await self._run(
-            self._ops.set_instance_status(
-                workflow_name, instance_id, action, rollback=rollback, from_step=from_step
-            )
-        )
-
-    async def send_event(
-        self, workflow_name: str, instance_id: str, event_type: str, payload: Any = None
-    ) -> None:
-        """Deliver an event to an instance waiting in ``wait_for_event(event_type)``."""
-        await self._run(self._ops.send_event(workflow_name, instance_id, event_type, payload))
-
-    async def create_instance(
-        self,
-        workflow_name: str,
-        *,
-        params: Any = None,
-        instance_id: str | None = None,
-        retention: Mapping[str, Any] | None = None,
-        location_hint: str | None = None,
-    ) -> CreatedInstance:
-        """Start an instance (``instance_id`` defaults to one Cloudflare generates)."""
-        item = NewInstance(
-            params=params, id=instance_id, retention=retention, location_hint=location_hint
-        )
-        return await self._run(self._ops.create_instance(workflow_name, item))
-
-    async def create_instances_batch(
-        self, workflow_name: str, instances: Sequence[NewInstance | Mapping[str, Any]]
-    ) -> list[CreatedInstance]:
-        """Start 1-100 instances in one request (one request per instance locally)."""
-        items = [as_new_instance(i) for i in instances]
-        if self.dialect == "local":
-            return [await self._run(self._ops.create_instance(workflow_name, i)) for i in items]
-        return await self._run(self._ops.create_instances_batch(workflow_name, items))
+    list_workflows = _async_one(Operations.list_workflows)
+    iter_workflows = _async_each(Operations.iter_workflows)
+    list_instances = _async_one(Operations.list_instances)
+    iter_instances = _async_each(Operations.iter_instances)
+    get_instance = _async_one(Operations.get_instance)
+    get_step_output = _async_one(Operations.get_step_output)
+    set_instance_status = _async_one(Operations.set_instance_status)
+    send_event = _async_one(Operations.send_event)
+    create_instance = _async_one(Operations.create_instance)
+    create_instances_batch = _async_all(Operations.create_instances_batch)
 
 
 def create_workflows_rest_client(
