@@ -12,10 +12,7 @@ Exit codes: 0 the instance completed; 1 it errored, was terminated, or is left w
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
-import sys
-import traceback
 from collections import deque
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lunora_codegen.diagnostics import LunoraToolError
+from lunora_codegen.user_code import GeneratedImportError, import_generated_workflows
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,26 +58,10 @@ def parse_event(text: str) -> tuple[str, Any]:
 
 def load_generated(project: Project) -> ModuleType:
     """Import ``<package>._generated.workflows`` of ``project`` (fresh, even if imported before)."""
-    generated = project.generated_dir / "workflows.py"
-    if not generated.is_file():
-        raise RunError(f"{generated} does not exist: run `lunora codegen` first")
-    module_root = str(
-        (project.entry_path.parent if project.entry_path else project.package_dir.parent).resolve()
-    )
-    if module_root not in sys.path:
-        sys.path.insert(0, module_root)
-    package = project.package_name
-    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[name]
-    importlib.invalidate_caches()
     try:
-        return importlib.import_module(f"{package}._generated.workflows")
-    except Exception as error:
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
-        raise RunError(
-            f"{where}cannot import {package}._generated.workflows: {type(error).__name__}: {error}"
-        ) from error
+        return import_generated_workflows(project)
+    except GeneratedImportError as error:
+        raise RunError(str(error)) from error
 
 
 async def _drive(env: WorkflowTestEnv, instance: Instance, events: deque[tuple[str, Any]]) -> None:

@@ -10,10 +10,7 @@ Importing gives the real type objects, which is what Start forms and validation 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
-import sys
-import traceback
 import typing
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +20,7 @@ from lunora_codegen.diagnostics import LunoraToolError, display_path
 from lunora_codegen.project import Project
 from lunora_codegen.studio.backend import UnknownWorkflowError, WorkflowInfo
 from lunora_codegen.studio.forms import describe_fields, params_kind, type_label
+from lunora_codegen.user_code import GeneratedImportError, import_generated_workflows
 
 __all__ = ["Catalog", "CatalogEntry", "CatalogError", "load_catalog"]
 
@@ -119,28 +117,12 @@ def _source_of(handler: Any, root: Path) -> tuple[str | None, int | None]:
 
 
 def _import_generated(project: Project) -> ModuleType:
-    generated = project.generated_dir / "workflows.py"
-    if not generated.is_file():
-        raise CatalogError(
-            f"{display_path(generated)} does not exist: run `lunora codegen` in "
-            f"{display_path(project.root)} first"
-        )
-    package = project.package_name
-    search_root = str(project.package_dir.parent.resolve())
-    if search_root not in sys.path:
-        sys.path.insert(0, search_root)
-    # Another project's package of the same name may already be imported (tests, restarts).
-    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[name]
-    importlib.invalidate_caches()
+    # The package's own parent, so the package imports even when wrangler's ``main`` (which
+    # ``lunora run`` puts on sys.path) sits elsewhere.
     try:
-        return importlib.import_module(f"{package}._generated.workflows")
-    except Exception as error:
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}: " if frames else ""
-        raise CatalogError(
-            f"{where}cannot import {package}._generated.workflows: {type(error).__name__}: {error}"
-        ) from error
+        return import_generated_workflows(project, search_root=project.package_dir.parent)
+    except GeneratedImportError as error:
+        raise CatalogError(str(error)) from error
 
 
 def _static_model(project: Project) -> tuple[dict[str, Any], list[str]]:
