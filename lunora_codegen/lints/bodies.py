@@ -243,13 +243,21 @@ def _functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
         yield from functions_of(statement)
 
 
-def make_body(file: SourceFile, function: cst.FunctionDef, export: str | None) -> Body | None:
+def make_body(
+    file: SourceFile,
+    function: cst.FunctionDef,
+    export: str | None,
+    nodes: list[cst.CSTNode] | None = None,
+) -> Body | None:
     """The workflow body ``function`` is (``export``: the workflow it is the handler of), or
-    ``None`` when it takes no workflow context."""
+    ``None`` when it takes no workflow context. ``nodes``: ``list(walk(function.body))`` when
+    the caller has it already."""
     ctx = _context_param(file, function, is_handler=export is not None)
     if ctx is None:
         return None
     body = Body(file, function, export, frozenset({ctx}))
+    if nodes is not None:
+        body.nodes = nodes  # fills the cached property
     body.ctx_names, body.step_names = _aliases(body.nodes, ctx)
     body.callbacks = _callbacks(body)
     return body

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
 import pytest
 
 from lunora_codegen.diagnostics import Diagnostic, Severity, UserCodeError
@@ -189,3 +190,21 @@ def test_the_gate_results_survive_the_on_disk_cache(make_project: Any, tmp_path:
     restored = ParseCache.load(disk)
     findings = codegen_gate(project, generate(project, cache=restored).model, restored)
     assert [(d.code, d.path.name) for d in findings] == [("workflow_unknown_target", "starts.py")]
+
+
+def test_one_walk_gives_every_body_like_its_own_walk() -> None:
+    from lunora_codegen.lints.bodies import functions_of
+    from lunora_codegen.lints.gate import _walk
+    from lunora_codegen.lints.sources import walk
+
+    module = cst.parse_module(
+        "class K:\n    x = 1\n\n    def a(self):\n        return [i for i in y]\n\n"
+        "    async def b(self, c):\n        def inner():\n            pass\n        await c\n"
+    )
+    (statement,) = module.body
+    bodies = {f.body for f in functions_of(statement)}
+    nodes, slices = _walk(statement, bodies)
+    assert nodes == list(walk(statement))
+    assert len(slices) == 2
+    for body, found in slices.items():
+        assert found == list(walk(body))
