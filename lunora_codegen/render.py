@@ -10,6 +10,8 @@ before it is returned, so a template bug never reaches the disk.
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 import tomllib
 from collections.abc import Iterable
@@ -213,7 +215,116 @@ def _view(workflow: WorkflowModel, line_length: int) -> _WorkflowView:
 # --------------------------------------------------------------------------------------------
 
 
+# Compiling the generated module is the guarantee that a template bug never reaches the disk,
+# but at 1,000 workflows the module has ~27,000 lines and compile() costs 60-130 ms, most of
+# a `lunora dev` run after a one-workflow edit. So the text is cut into pieces that all compile
+# only if the whole does, and each piece is compiled once: a piece seen before (same text)
+# compiled then. A piece that fails (merged with the next), or a text the cutting rules do
+# not cover, gets one compile() of the whole text, which also gives the real error line
+# (see :func:`_verified` for why the pieces compile only if the whole does).
+
+#: a line that starts a top-level statement: column 1, not blank, not a comment, a closing
+#: bracket or a clause of the statement before (else/elif/except/finally)
+_TOP = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
+#: the same, one indentation level (4 spaces) into a class body
+_MEMBER = re.compile(r"^    (?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
+#: ``class X:`` and ``NAME: type = {`` first lines, the two shapes big generated statements take
+_CLASS_HEAD = re.compile(r"class \w+(?:\([\w, .]*\))?:\n")
+_DICT_HEAD = re.compile(r"\w+(?:: [^=\n]+)? = \{\n")
+#: statements longer than this are cut into members (SPECS, class Workflows)
+_BIG = 4096
+#: piece texts that compiled (oldest first, for eviction)
+_COMPILED: dict[str, None] = {}
+_MAX_COMPILED = 50_000
+
+
+def _cut(text: str, pattern: re.Pattern[str], start: int = 0) -> list[str]:
+    """``text`` cut before every match of ``pattern`` after ``start`` that does not follow a
+    decorator line; ``"".join(result) == text``."""
+    cuts = [0]
+    for match in pattern.finditer(text, start):
+        at = match.start()
+        if at == 0 or at <= cuts[-1]:
+            continue
+        previous = text.rfind("\n", 0, at - 1) + 1
+        if text[previous:at].lstrip().startswith("@"):
+            continue  # a decorator belongs to what it decorates
+        cuts.append(at)
+    cuts.append(len(text))
+    return [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _members(statement: str) -> list[str] | None:
+    """Pieces that all compile only if the big ``statement`` does (see :func:`_verified`), or
+    ``None`` when it is not one of the two shapes cut here."""
+    head_end = statement.find("\n") + 1
+    head = statement[:head_end]
+    if _CLASS_HEAD.fullmatch(head):
+        return [head + member for member in _cut(statement[head_end:], _MEMBER)]
+    tail_start = statement.rfind("\n}\n") + 1
+    if _DICT_HEAD.fullmatch(head) and tail_start > head_end:
+        tail = statement[tail_start:]
+        entries = _cut(statement[head_end:tail_start], _MEMBER)
+        if tail.strip() == "}" and all(e.rstrip().endswith(",") for e in entries[:-1]):
+            return [f"{head}**{{}},\n{entry}{tail}" for entry in entries]
+    return None
+
+
+def _verified(text: str) -> bool:
+    """True when ``text`` compiles, proven piece by piece; False when that could not be
+    shown (the caller then compiles the whole text).
+
+    * Top-level statements (cut at column-1 lines) in a row are a module. A cut inside a
+      string or brackets leaves the text before it unterminated, so that piece fails and is
+      merged with the next. Everything up to the last ``from __future__`` stays one piece
+      (it must come first), and ``global``/``nonlocal`` (which relate statements) are not
+      cut at all.
+    * A big ``class X:`` is proven by its members (cut at 4-space lines), each compiled
+      under the class line: members in a row are a class body.
+    * A big ``NAME: type = {`` dict is proven by its entries, each compiled under the head
+      with a leading ``**{},`` (which makes a set element a syntax error), every piece but the
+      last ending in a comma: comma-terminated entry lists in a row are the dict's entries.
+    """
+    if "global " in text or "nonlocal " in text:
+        return False
+    statements = _cut(text, _TOP)
+    future = max((i for i, piece in enumerate(statements) if "__future__" in piece), default=0)
+    statements = ["".join(statements[: future + 1]), *statements[future + 1 :]]
+    pending = ""
+    merges = 0
+    for statement in statements:
+        pending += statement
+        members = _members(pending) if len(pending) > _BIG else None
+        if members is not None:
+            done = all(_compiles(member) for member in members)
+        else:
+            done = _compiles(pending)
+        if done:
+            pending, merges = "", 0
+        else:
+            merges += 1
+            if merges > 8:
+                return False
+    return not pending
+
+
+def _compiles(piece: str) -> bool:
+    """``piece`` compiles (remembered for texts that did; failures are rare and not kept)."""
+    if piece in _COMPILED:
+        return True
+    try:
+        compile(piece, "<piece>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    _COMPILED[piece] = None
+    if len(_COMPILED) > _MAX_COMPILED:
+        del _COMPILED[next(iter(_COMPILED))]
+    return True
+
+
 def _compile(path: PurePosixPath, text: str) -> None:
+    if _verified(text):
+        return
     try:
         compile(text, str(path), "exec", dont_inherit=True)
     except SyntaxError as error:
