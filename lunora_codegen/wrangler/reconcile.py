@@ -16,7 +16,8 @@ import os
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +137,45 @@ def reconcile_text(
 ) -> ReconcileResult:
     """:func:`reconcile` on a text already read (``config_path`` names the file and its format)."""
     _validate_desired(desired)
-    wanted_envs = list(dict.fromkeys(environments))
+    goal = _Goal(desired, prune, list(dict.fromkeys(environments)), previous_classes)
     if config_path.suffix == ".toml":
-        return _reconcile_toml(text, config_path, desired, prune, wanted_envs, previous_classes)
-    return _reconcile_json(text, config_path, desired, prune, wanted_envs, previous_classes)
+        return _reconcile_toml(text, config_path, goal)
+    return _reconcile_json(text, config_path, goal)
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """What :func:`reconcile` was asked for, whichever the file's format."""
+
+    desired: Sequence[WorkflowBinding]
+    prune: bool
+    environments: list[str]
+    previous_classes: Collection[str]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """The plans for every section, the data they promise, and what to report."""
+
+    plans: list[SectionPlan]
+    expected: dict[str, Any]
+    stale: list[StaleEntry]
+    warnings: list[Diagnostic]
+
+    def result(
+        self, path: Path, text: str, new_text: str, edits: Sequence[TextEdit] = ()
+    ) -> ReconcileResult:
+        """The result of editing ``text`` into ``new_text``."""
+        changed = new_text != text
+        return ReconcileResult(
+            path=path,
+            old_text=text,
+            new_text=new_text if changed else None,
+            changes=tuple(c for plan in self.plans for c in plan.changes),
+            stale=tuple(self.stale),
+            warnings=tuple(self.warnings),
+            edits=tuple(sorted(edits)) if changed else (),
+        )
 
 
 def _error(path: Path, line: int, column: int, message: str, code: str) -> UserCodeError:
@@ -147,13 +183,10 @@ def _error(path: Path, line: int, column: int, message: str, code: str) -> UserC
 
 
 def _select_envs(
-    data: dict[str, Any],
-    path: Path,
-    wanted: list[str],
-    desired: Sequence[WorkflowBinding],
-    locate_env: Any,
+    data: dict[str, Any], path: Path, goal: _Goal, locate_env: Any
 ) -> tuple[list[str], list[Diagnostic]]:
     """Environment sections to reconcile, and warnings about the ones left alone."""
+    wanted, desired = goal.environments, goal.desired
     envs = data.get("env")
     envs = envs if isinstance(envs, dict) else {}
     chosen: list[str] = []
@@ -196,11 +229,7 @@ def _select_envs(
 
 
 def _plan_all(
-    data: dict[str, Any],
-    envs: list[str],
-    desired: Sequence[WorkflowBinding],
-    prune: bool,
-    previous_classes: Collection[str],
+    data: dict[str, Any], envs: list[str], goal: _Goal
 ) -> tuple[list[SectionPlan], list[tuple[str | None, Problem]], dict[str, Any]]:
     plans: list[SectionPlan] = []
     problems: list[tuple[str | None, Problem]] = []
@@ -220,7 +249,7 @@ def _plan_all(
             )
             continue
         plan, found = plan_section(
-            env, entries, desired, prune=prune, previous_classes=previous_classes
+            env, entries, goal.desired, prune=goal.prune, previous_classes=goal.previous_classes
         )
         plans.append(plan)
         problems.extend((env, p) for p in found)
@@ -294,24 +323,42 @@ def _env_name_warnings(plans: Sequence[SectionPlan], path: Path, locate: Any) ->
     return warnings
 
 
-def _raise_problems(path: Path, problems: list[tuple[str | None, Problem]], locate: Any) -> None:
-    if not problems:
-        return
-    diagnostics = []
-    for env, problem in problems:
-        line, column = locate(env, problem.entry, problem.key)
-        diagnostics.append(Diagnostic(path, line, column, problem.message, code=problem.code))
-    raise UserCodeError(diagnostics)
-
-
-def _reconcile_json(
-    text: str,
+def _plan(
+    data: dict[str, Any],
     path: Path,
-    desired: Sequence[WorkflowBinding],
-    prune: bool,
-    wanted_envs: list[str],
-    previous_classes: Collection[str],
-) -> ReconcileResult:
+    envs: list[str],
+    goal: _Goal,
+    locate: Any,
+    warnings: list[Diagnostic],
+) -> _Planned:
+    """Plan every section; raise its problems as diagnostics (the file stays untouched)."""
+    plans, problems, expected = _plan_all(data, envs, goal)
+    if problems:
+        diagnostics = []
+        for env, problem in problems:
+            line, column = locate(env, problem.entry, problem.key)
+            diagnostics.append(Diagnostic(path, line, column, problem.message, code=problem.code))
+        raise UserCodeError(diagnostics)
+    stale, stale_warnings = _stale(plans, data, path, locate)
+    stale_warnings += _env_name_warnings(plans, path, locate)
+    return _Planned(plans, expected, stale, warnings + stale_warnings)
+
+
+def _verify(path: Path, reparse: Callable[[], Any], errors: type[Exception], expected: Any) -> None:
+    """Refuse (:class:`ReconcileBugError`) new text that does not parse back to ``expected``."""
+    try:
+        reparsed = reparse()
+    except errors as error:
+        raise ReconcileBugError(
+            f"lunora produced unparsable {path.name} ({error}); not written"
+        ) from error
+    if not values_equal(reparsed, expected):
+        raise ReconcileBugError(
+            f"lunora's edit of {path.name} does not match its plan; not written"
+        )
+
+
+def _reconcile_json(text: str, path: Path, goal: _Goal) -> ReconcileResult:
     try:
         data = load_json5(text)
     except ValueError as error:
@@ -335,7 +382,7 @@ def _reconcile_json(
                 return line_col(text, member.key_start)
         return 1, 1
 
-    envs, warnings = _select_envs(data, path, wanted_envs, desired, locate_env)
+    envs, warnings = _select_envs(data, path, goal, locate_env)
     sections = find_sections(root, envs)
 
     def locate(env: str | None, index: int | None, key: str | None) -> tuple[int, int]:
@@ -344,48 +391,20 @@ def _reconcile_json(
             return line_col(text, section.holder.start)
         return entry_position(text, section, index, key)
 
-    plans, problems, expected = _plan_all(data, envs, desired, prune, previous_classes)
-    _raise_problems(path, problems, locate)
-    stale, stale_warnings = _stale(plans, data, path, locate)
-    stale_warnings += _env_name_warnings(plans, path, locate)
-
+    planned = _plan(data, path, envs, goal, locate, warnings)
     style = detect_style(text, root)
     edits: list[TextEdit] = []
-    for plan in plans:
+    for plan in planned.plans:
         section: JsonSection = sections[plan.env]
         assert section.array is None or isinstance(section.array, ArrayNode)
         edits.extend(plan_edits(text, section, plan, style))
     new_text = apply_edits(text, edits)
     if new_text != text:
-        try:
-            reparsed = load_json5(new_text)
-        except ValueError as error:
-            raise ReconcileBugError(
-                f"lunora produced unparsable {path.name} ({error}); not written"
-            ) from error
-        if not values_equal(reparsed, expected):
-            raise ReconcileBugError(
-                f"lunora's edit of {path.name} does not match its plan; not written"
-            )
-    return ReconcileResult(
-        path=path,
-        old_text=text,
-        new_text=new_text if new_text != text else None,
-        changes=tuple(c for plan in plans for c in plan.changes),
-        stale=tuple(stale),
-        warnings=tuple(warnings + stale_warnings),
-        edits=tuple(sorted(edits)) if new_text != text else (),
-    )
+        _verify(path, lambda: load_json5(new_text), ValueError, planned.expected)
+    return planned.result(path, text, new_text, edits)
 
 
-def _reconcile_toml(
-    text: str,
-    path: Path,
-    desired: Sequence[WorkflowBinding],
-    prune: bool,
-    wanted_envs: list[str],
-    previous_classes: Collection[str],
-) -> ReconcileResult:
+def _reconcile_toml(text: str, path: Path, goal: _Goal) -> ReconcileResult:
     try:
         config = TomlConfig(text)
     except TomlEditError as error:
@@ -397,36 +416,21 @@ def _reconcile_toml(
     def locate_env(name: str) -> tuple[int, int]:
         return 1, 1
 
-    envs, warnings = _select_envs(data, path, wanted_envs, desired, locate_env)
-    plans, problems, expected = _plan_all(data, envs, desired, prune, previous_classes)
-    _raise_problems(path, problems, config.locate)
-    stale, stale_warnings = _stale(plans, data, path, config.locate)
-    stale_warnings += _env_name_warnings(plans, path, config.locate)
-    if all(plan.is_noop for plan in plans):
-        new_text = text
-    else:
-        try:
-            new_text = config.render(plans)
-        except TomlEditError as error:
-            raise _error(path, error.line, error.column, str(error), "LW009") from error
-        try:
-            reparsed = tomllib.loads(new_text)
-        except tomllib.TOMLDecodeError as error:
-            raise ReconcileBugError(
-                f"lunora produced unparsable {path.name} ({error}); not written"
-            ) from error
-        if not values_equal(_plain(reparsed), _plain(expected)):
-            raise ReconcileBugError(
-                f"lunora's edit of {path.name} does not match its plan; not written"
-            )
-    return ReconcileResult(
-        path=path,
-        old_text=text,
-        new_text=new_text if new_text != text else None,
-        changes=tuple(c for plan in plans for c in plan.changes),
-        stale=tuple(stale),
-        warnings=tuple(warnings + stale_warnings),
+    envs, warnings = _select_envs(data, path, goal, locate_env)
+    planned = _plan(data, path, envs, goal, config.locate, warnings)
+    if all(plan.is_noop for plan in planned.plans):
+        return planned.result(path, text, text)
+    try:
+        new_text = config.render(planned.plans)
+    except TomlEditError as error:
+        raise _error(path, error.line, error.column, str(error), "LW009") from error
+    _verify(
+        path,
+        lambda: _plain(tomllib.loads(new_text)),
+        tomllib.TOMLDecodeError,
+        _plain(planned.expected),
     )
+    return planned.result(path, text, new_text)
 
 
 def _plain(value: Any) -> Any:
