@@ -16,6 +16,18 @@ class Entry:
         self.env = env
 
 
+async def replay_error(
+    env: WorkflowTestEnv, workflow: type[Entry], name: str, within: str | None = None
+) -> NonDeterminismError:
+    """Run ``workflow`` until it errors; the non-determinism error that ended it."""
+    env.register(workflow, name=name)
+    instance = await env.create(name)
+    await instance.wait_for_status("errored", within=within)
+    error = instance.exception
+    assert isinstance(error, NonDeterminismError)
+    return error
+
+
 async def test_a_step_name_that_changes_between_replays_fails_with_a_diff(
     workflow_env: WorkflowTestEnv,
 ) -> None:
@@ -75,11 +87,7 @@ async def test_a_reordered_branch_is_detected(workflow_env: WorkflowTestEnv) -> 
             await step.sleep("wait", "1 second")
             return None
 
-    workflow_env.register(Branchy, name="branchy")
-    instance = await workflow_env.create("branchy")
-    await instance.wait_for_status("errored")
-    error = instance.exception
-    assert isinstance(error, NonDeterminismError)
+    error = await replay_error(workflow_env, Branchy, "branchy")
     assert (error.position, error.expected, error.got) == (0, ("do", "a"), ("do", "b"))
 
 
@@ -95,11 +103,7 @@ async def test_a_replay_that_skips_recorded_steps_is_detected(
                 await step.sleep("only-the-first-time", "1 second")
             return None
 
-    workflow_env.register(Shrinks, name="shrinks")
-    instance = await workflow_env.create("shrinks")
-    await instance.wait_for_status("errored")
-    error = instance.exception
-    assert isinstance(error, NonDeterminismError)
+    error = await replay_error(workflow_env, Shrinks, "shrinks")
     assert error.got is None
     assert error.expected == ("sleep", "only-the-first-time")
 
@@ -141,10 +145,7 @@ async def test_the_engine_failure_cannot_be_swallowed(workflow_env: WorkflowTest
                 return "swallowed"
             return "done"
 
-    workflow_env.register(Swallow, name="swallow")
-    instance = await workflow_env.create("swallow")
-    await instance.wait_for_status("errored")
-    assert isinstance(instance.exception, NonDeterminismError)
+    await replay_error(workflow_env, Swallow, "swallow")
 
 
 async def test_catching_the_hibernation_is_reported(workflow_env: WorkflowTestEnv) -> None:
@@ -180,11 +181,7 @@ async def test_a_random_name_in_a_concurrent_branch_is_detected(
 
             await asyncio.gather(branch("a"), branch(f"b{next(ticket)}"))
 
-    workflow_env.register(Fan, name="fan")
-    instance = await workflow_env.create("fan")
-    await instance.wait_for_status("errored", within="1 day")
-    error = instance.exception
-    assert isinstance(error, NonDeterminismError)
+    error = await replay_error(workflow_env, Fan, "fan", within="1 day")
     assert error.expected == ("do", "b1-1")
 
 
