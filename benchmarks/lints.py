@@ -7,7 +7,12 @@ reusable steps in ``lunora/steps.py`` and an ``api.py`` that starts every workfl
 
 - ``parse floor``: ``libcst.parse_module`` of the three files (the lints parse each once);
 - ``codegen``: the pipeline without the gate (``run(..., check=True, lint=False)``);
-- ``gate``: the error-level lints codegen runs before writing (``codegen_gate``);
+- ``gate``: the error-level lints codegen runs before writing (``codegen_gate``) on a fresh
+  parse cache, so it parses every file it reads itself;
+- ``gate shared``: the gate on the cache a codegen run just filled (what ``lunora codegen``
+  does: workflows.py and steps.py are not parsed again);
+- ``gate warm``: the gate again with nothing changed (``lunora dev`` between saves; a CLI
+  rerun gets the same per-file results from the on-disk cache);
 - ``check``: everything ``lunora check`` does (codegen's model + every lint).
 
 Usage: ``python benchmarks/lints.py [--sizes 10,100,1000] [--repeat 3]``
@@ -23,6 +28,7 @@ from pathlib import Path
 
 import libcst
 
+from lunora_codegen.extract import ParseCache
 from lunora_codegen.lints import check_project, codegen_gate
 from lunora_codegen.pipeline import generate, run
 from lunora_codegen.project import load_project
@@ -80,7 +86,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
-    print(f"{'workflows':>9} {'parse floor':>12} {'codegen':>9} {'gate':>9} {'check':>9}  findings")
+    print(
+        f"{'workflows':>9} {'parse floor':>12} {'codegen':>9} {'gate':>9} {'gate shared':>12} "
+        f"{'gate warm':>10} {'check':>9}  findings"
+    )
     for size in (int(s) for s in options.sizes.split(",")):
         _measure(size, options.repeat)
 
@@ -96,11 +105,25 @@ def _measure(size: int, repeat: int) -> None:
         floor = _best(repeat, lambda: [libcst.parse_module(s) for s in sources])
         codegen = _best(repeat, lambda: run(project, check=True, lint=False))
         gate = _best(repeat, lambda: codegen_gate(project, model))
+
+        def shared() -> None:
+            cache = ParseCache()
+            run(project, check=True, lint=False, cache=cache)
+            started = time.perf_counter()
+            codegen_gate(project, model, cache)
+            shared_times.append(time.perf_counter() - started)
+
+        shared_times: list[float] = []
+        _best(repeat, shared)
+        warm_cache = ParseCache()
+        run(project, check=True, cache=warm_cache)
+        warm = _best(repeat, lambda: codegen_gate(project, model, warm_cache))
         findings: list[object] = []
         check = _best(repeat, lambda: findings.extend(check_project(project)))
         print(
             f"{size:>9} {floor * 1000:>10.0f}ms {codegen * 1000:>7.0f}ms "
-            f"{gate * 1000:>7.0f}ms {check * 1000:>7.0f}ms  {len(findings) // repeat}"
+            f"{gate * 1000:>7.0f}ms {min(shared_times) * 1000:>10.0f}ms {warm * 1000:>8.1f}ms "
+            f"{check * 1000:>7.0f}ms  {len(findings) // repeat}"
         )
 
 

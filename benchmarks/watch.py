@@ -27,7 +27,7 @@ from pathlib import Path
 import libcst
 
 from lunora_codegen.extract import ParseCache
-from lunora_codegen.pipeline import run
+from lunora_codegen.pipeline import Planner, run
 from lunora_codegen.project import load_project
 from lunora_codegen.watch.incremental import IncrementalParser
 
@@ -101,17 +101,21 @@ def in_process(root: Path, count: int) -> dict[str, float]:
 
     ``parse``: libcst parsing workflows.py alone; ``full``: ``pipeline.run`` with a plain parse
     cache (what ``lunora codegen`` does); ``incremental``: with ``lunora dev``'s incremental
-    parser; ``no_lint``: the same without the lint gate (what codegen itself costs).
+    parser; ``no_lint``: the same without the lint gate; ``no_wrangler``: incremental, with
+    the gate, without the wrangler-config reconciler (the planner that re-parses and
+    re-verifies ``wrangler.jsonc``, whose ``workflows`` array has an entry per workflow).
     """
     project = load_project(root)
     path = project.workflows_file
+    no_planners: list[Planner] = []
     variants = {
-        "full": (ParseCache(), True),
-        "incremental": (ParseCache(parse=IncrementalParser().parse), True),
-        "no_lint": (ParseCache(parse=IncrementalParser().parse), False),
+        "full": (ParseCache(), True, None),
+        "incremental": (ParseCache(parse=IncrementalParser().parse), True, None),
+        "no_lint": (ParseCache(parse=IncrementalParser().parse), False, None),
+        "no_wrangler": (ParseCache(parse=IncrementalParser().parse), True, no_planners),
     }
-    for cache, lint in variants.values():
-        run(project, cache=cache, lint=lint)
+    for cache, lint, planners in variants.values():
+        run(project, cache=cache, lint=lint, planners=planners)
     times: dict[str, list[float]] = {"parse": [], **{name: [] for name in variants}}
     for index in range(3):
         text = source(count, f"probe_{index}")
@@ -119,9 +123,9 @@ def in_process(root: Path, count: int) -> dict[str, float]:
         libcst.parse_module(text)
         times["parse"].append((time.perf_counter() - started) * 1000)
         save(path, text)
-        for name, (cache, lint) in variants.items():
+        for name, (cache, lint, planners) in variants.items():
             started = time.perf_counter()
-            run(project, cache=cache, lint=lint)
+            run(project, cache=cache, lint=lint, planners=planners)
             times[name].append((time.perf_counter() - started) * 1000)
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -184,7 +188,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (
         f"{'workflows':>9} {'p50':>8} {'p95':>8} {'max':>8} "
-        f"{'run(loop)':>10} {'full':>8} {'incr':>8} {'no-lint':>8} {'libcst':>8}"
+        f"{'run(loop)':>10} {'full':>8} {'incr':>8} {'no-lint':>8} {'no-wrgl':>8} {'libcst':>8}"
     )
     print(header)
     for count in args.sizes:
@@ -192,7 +196,7 @@ def main() -> None:
         print(
             f"{row['workflows']:>9.0f} {row['p50']:>8.0f} {row['p95']:>8.0f} {row['max']:>8.0f} "
             f"{row['loop_p50']:>10.0f} {row['full']:>8.0f} {row['incremental']:>8.0f} "
-            f"{row['no_lint']:>8.0f} {row['parse']:>8.0f}",
+            f"{row['no_lint']:>8.0f} {row['no_wrangler']:>8.0f} {row['parse']:>8.0f}",
             flush=True,
         )
     print(
@@ -200,6 +204,7 @@ def main() -> None:
         " run(loop): the loop's own run time (p50).\nOne in-process pipeline.run after an"
         " edit: full = whole-file parse + lint gate (lunora codegen); incr = incremental"
         " parse + lint gate (lunora dev);\nno-lint = incremental parse, no lint gate;"
+        " no-wrgl = incremental parse + lint gate, without the wrangler reconciler;"
         " libcst = parsing workflows.py alone (the floor of a whole-file parse)."
     )
 

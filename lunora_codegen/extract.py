@@ -1160,6 +1160,15 @@ class ParseCache:
         """Drop one file from the cache (watch mode: the file was deleted)."""
         self._entries.pop(path, None)
 
+    def recheck(self, path: Path) -> None:
+        """Make the next lookup of ``path`` read and hash it whatever its stamps say (watch
+        mode: an event says it changed). Unlike :meth:`forget` this keeps the entry, so an
+        unchanged file is not parsed again and a changed one still reuses the previous
+        version's annotation texts."""
+        entry = self._entries.get(path)
+        if entry is not None:
+            entry.read_ns = entry.mtime_ns  # as racy as an entry can be
+
     # -- on disk, for one-shot CLI runs ------------------------------------------------------
 
     @classmethod

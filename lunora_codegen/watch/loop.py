@@ -115,14 +115,15 @@ class DevLoop:
     def _invalidate(self, paths: Sequence[Path]) -> None:
         """Make the parse cache re-read ``paths``, whatever their mtime and size say.
 
-        The cache trusts an unchanged ``(mtime_ns, size)``. Two saves of the same size within
-        one filesystem timestamp tick (a few ms) look identical to it, while the loop already
-        knows from the content hashes that these files changed.
+        The cache trusts an unchanged ``(mtime_ns, size)`` once a file is older than its racy
+        window; the loop already knows from the content hashes that these files changed, so
+        it asks for a re-hash rather than rely on timestamps. (``recheck``, not ``forget``:
+        forgetting would also drop what the next parse and extraction reuse.)
         """
         targets = {path.resolve() for path in paths}
         for known in (self.project.workflows_file, self.project.steps_file, *paths):
             if known.resolve() in targets:
-                self.cache.forget(known)
+                self.cache.recheck(known)
 
     def _codegen(self) -> tuple[bool, tuple[Path, ...]]:
         try:

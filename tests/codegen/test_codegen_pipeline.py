@@ -202,6 +202,20 @@ def test_parse_cache_rehashes_racy_entries(tmp_path: Path) -> None:
     assert (cache.reads, cache.parsed) == (reads, parsed)
 
 
+def test_recheck_rereads_a_file_whose_stamps_did_not_change(tmp_path: Path) -> None:
+    project = _project("builtin_types", tmp_path)
+    path = project.workflows_file
+    old = time.time_ns() - 10 * 10**9
+    os.utime(path, ns=(old, old))
+    cache = ParseCache()
+    generate(project, cache=cache)
+    path.write_text(path.read_text().replace("def tally", "def tallx"))
+    os.utime(path, ns=(old, old))  # the stamps say nothing changed, and are trusted
+    assert "tally" in [w.export for w in generate(project, cache=cache).model.workflows]
+    cache.recheck(path)  # what `lunora dev` does for a file an event reported
+    assert "tallx" in [w.export for w in generate(project, cache=cache).model.workflows]
+
+
 def test_no_workflows_module_still_renders_an_importable_handle(tmp_path: Path) -> None:
     project = _project("no_workflows_module", tmp_path)
     out = generate(project)
