@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from lunora_codegen.cli import cli
 from lunora_codegen.commands.run import RunError, parse_event
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "chat-app"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Path]:
-    """A copy of the example app; the user's ``lunora`` package is unloaded afterwards."""
-    target = tmp_path / "chat-app"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", "tests"))
-    saved_path = list(sys.path)
-    yield target
-    sys.path[:] = saved_path
-    for name in [m for m in sys.modules if m == "lunora" or m.startswith("lunora.")]:
-        del sys.modules[name]
 
 
 def invoke(*args: str) -> tuple[int, str]:
