@@ -61,7 +61,7 @@ def dev(
     Watches the lunora package, the wrangler config and pyproject.toml. A broken save prints
     path:line:col and keeps the last good generated files; the next good save recovers.
     """
-    loop = DevLoop(project_dir if project_dir is not None else Path.cwd())
+    loop = DevLoop(project_dir if project_dir is not None else Path.cwd(), settle_heap=True)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -237,3 +237,24 @@ def test_a_planner_editing_the_wrangler_config_does_not_retrigger(tmp_path: Path
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_settling_the_heap_keeps_runs_correct(tmp_path: Path) -> None:
+    """``lunora dev`` freezes the heap after each run (no GC pauses over the caches); the runs
+    that follow still see every change, and every FULL_GC_EVERY runs the heap is unfrozen."""
+    import gc
+
+    root = make_project(tmp_path, "first")
+    loop = DevLoop(root, console=RecordingConsole(), planners=[], settle_heap=True)
+    loop.FULL_GC_EVERY = 3
+    target = root / "src/lunora/workflows.py"
+    try:
+        assert loop.regenerate().ok
+        assert gc.get_freeze_count() > 0
+        for name in ("second", "third", "fourth"):
+            save(target, workflow_source(name))
+            assert loop.regenerate([target]).ok
+            assert f"class {name.capitalize()}Workflow" in generated(root)
+        assert gc.get_freeze_count() > 0  # frozen again after the unfreezing run
+    finally:
+        gc.unfreeze()
