@@ -26,7 +26,8 @@ def _error_line(inst: Result) -> str:
     return lines[-1]
 
 
-def _failed_non_retryably(inst: Result, message: str) -> None:
+def failed_non_retryably(inst: Result, message: str) -> None:
+    """The instance errored with the SDK's NonRetryableError, ``message`` its last line's text."""
     assert inst["status"] == "errored"
     assert (inst["error"].get("pythonType") or inst["error"]["name"]) == "NonRetryableError"
     assert _error_line(inst) == f"workers.workflows.NonRetryableError: {message}"
@@ -73,7 +74,7 @@ def check_success(r: Result, mode: str) -> None:
 
 def check_fail_first(r: Result, mode: str) -> None:
     parent = _inst(r, "fan-fail")
-    _failed_non_retryably(parent, 'ctx.parallel: branch "work" (#1) failed: cannot process bad')
+    failed_non_retryably(parent, 'ctx.parallel: branch "work" (#1) failed: cannot process bad')
     assert _lines(parent, "do lunora:failed:fan-fail-c0#1") == [
         "do lunora:failed:fan-fail-c0#1 attempt 1 ok"
     ]
@@ -94,7 +95,7 @@ def check_fail_first(r: Result, mode: str) -> None:
 
 def check_join_timeout(r: Result, mode: str) -> None:
     parent = _inst(r, "fan-late")
-    _failed_non_retryably(
+    failed_non_retryably(
         parent,
         'ctx.parallel: branch "work" (#1) join failed: Execution timed out after 3600000ms',
     )
@@ -119,7 +120,7 @@ def check_replay(r: Result, mode: str) -> None:
 
 def check_compensation_order(r: Result, mode: str) -> None:
     parent = _inst(r, "fan-comp")
-    _failed_non_retryably(parent, 'ctx.parallel: branch "work" (#3) failed: cannot process d')
+    failed_non_retryably(parent, 'ctx.parallel: branch "work" (#3) failed: cannot process d')
     assert [line.split("#")[0] for line in _lines(parent, "do lunora:compensate:")] == [
         "do lunora:compensate:fan-comp-c2",
         "do lunora:compensate:fan-comp-c1",
@@ -136,7 +137,7 @@ def check_compensation_order(r: Result, mode: str) -> None:
 
 def check_duplicate_ids(r: Result, mode: str) -> None:
     parent = _inst(r, "fan-dup")
-    _failed_non_retryably(
+    failed_non_retryably(
         parent,
         'ctx.parallel: duplicate branch id "same" (branches #0 and #1) — each branch in a '
         "group must resolve to a unique child instance id (check explicit `id` options)",
@@ -168,7 +169,7 @@ def check_hundred(r: Result, mode: str) -> None:
 
 def check_hundred_and_one(r: Result, mode: str) -> None:
     parent = _inst(r, "many-101")
-    _failed_non_retryably(
+    failed_non_retryably(
         parent,
         "ctx.parallel: 101 branches exceeds the cap of 100 — split the fan-out or raise the "
         "work into fewer child workflows",
