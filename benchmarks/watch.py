@@ -7,7 +7,10 @@ editors do (temp file + rename) with the last workflow renamed, and measures the
 run (libcst parse of the file alone, and a whole warm ``pipeline.run`` after the edit), so the
 watcher's own overhead can be told apart from codegen's.
 
-Usage: ``python benchmarks/watch.py [--sizes 100 1000] [--saves 20]``
+Every save renames a workflow, so the wrangler-config reconciler edits ``wrangler.jsonc`` on
+every run; ``--no-config`` leaves the config out to time codegen and the lint gate alone.
+
+Usage: ``python benchmarks/watch.py [--sizes 100 1000] [--saves 20] [--no-config]``
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ HEADER = (
     '"""Benchmark workflows."""\n\nfrom __future__ import annotations\n\n'
     "from lunora_workflow import WorkflowContext, define_workflow\n"
 )
+NO_CONFIG = '[project]\nname = "bench"\nversion = "0"\n\n[tool.lunora]\npackage = "src/lunora"\n'
 SUMMARY = re.compile(r"(regenerated \d+ files?|up to date|codegen failed) in (\d+) ms")
 
 
@@ -63,9 +67,14 @@ def save(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-def make_project(root: Path, count: int) -> Path:
+def make_project(root: Path, count: int, *, config: bool = True) -> Path:
+    """The project; without ``config`` there is no wrangler config to reconcile (a
+    pyproject.toml names the package instead), which isolates codegen and the lint gate."""
     (root / "src" / "lunora").mkdir(parents=True)
-    (root / "wrangler.jsonc").write_text(WRANGLER, encoding="utf-8")
+    if config:
+        (root / "wrangler.jsonc").write_text(WRANGLER, encoding="utf-8")
+    else:
+        (root / "pyproject.toml").write_text(NO_CONFIG, encoding="utf-8")
     (root / "src" / "entry.py").write_text('"""entry"""\n', encoding="utf-8")
     (root / "src" / "lunora" / "__init__.py").write_text("", encoding="utf-8")
     save(root / "src" / "lunora" / "workflows.py", source(count, "wf_last"))
@@ -130,9 +139,9 @@ def in_process(root: Path, count: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure(count: int, saves: int) -> dict[str, float]:
+def measure(count: int, saves: int, config: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"lunora-watch-{count}-") as folder:
-        root = make_project(Path(folder), count)
+        root = make_project(Path(folder), count, config=config)
         parts = in_process(root, count)
         save(root / "src/lunora/workflows.py", source(count, "wf_last"))
         lunora = Path(sys.executable).with_name("lunora")
@@ -183,6 +192,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument(
+        "--no-config",
+        action="store_true",
+        help="no wrangler.jsonc: time codegen and the lint gate without the reconciler",
+    )
     args = parser.parse_args()
     print(f"lunora dev save->written latency, {args.saves} atomic saves per size (ms)")
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -192,7 +206,7 @@ def main() -> None:
     )
     print(header)
     for count in args.sizes:
-        row = measure(count, args.saves)
+        row = measure(count, args.saves, config=not args.no_config)
         print(
             f"{row['workflows']:>9.0f} {row['p50']:>8.0f} {row['p95']:>8.0f} {row['max']:>8.0f} "
             f"{row['loop_p50']:>10.0f} {row['full']:>8.0f} {row['incremental']:>8.0f} "
