@@ -142,7 +142,12 @@ class Body:
     @cached_property
     def outside(self) -> list[cst.CSTNode]:
         """The nodes of the body that do not run inside a step (callbacks left out)."""
-        return list(walk(self.function.body, skip=self.callbacks))
+        if not self.callbacks:
+            return self.nodes
+        # ``walk(self.function.body, skip=self.callbacks)``, from the nodes already walked:
+        # only the (small) callbacks are walked again
+        inside = {node for callback in self.callbacks for node in walk(callback)}
+        return [node for node in self.nodes if node not in inside]
 
     @property
     def label(self) -> str:
@@ -210,7 +215,7 @@ def _callbacks(body: Body) -> set[cst.CSTNode]:
     for node in body.nodes:
         if isinstance(node, cst.FunctionDef):
             local_defs.setdefault(node.name.value, node)
-    module_defs = {s.name.value: s for s in body.file.module.body if isinstance(s, cst.FunctionDef)}
+    module_defs = body.file.function_defs
     found: set[cst.CSTNode] = set()
     for durable in body.durable_calls():
         callback = durable.callback
