@@ -231,6 +231,8 @@ _MEMBER = re.compile(r"^    (?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.MU
 #: ``class X:`` and ``NAME: type = {`` first lines, the two shapes big generated statements take
 _CLASS_HEAD = re.compile(r"class \w+(?:\([\w, .]*\))?:\n")
 _DICT_HEAD = re.compile(r"\w+(?:: [^=\n]+)? = \{\n")
+#: blank and comment lines, then a line indented exactly 4 spaces
+_FIRST_MEMBER = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*    \S")
 #: statements longer than this are cut into members (SPECS, class Workflows)
 _BIG = 4096
 #: piece texts that compiled (oldest first, for eviction)
@@ -260,7 +262,12 @@ def _members(statement: str) -> list[str] | None:
     head_end = statement.find("\n") + 1
     head = statement[:head_end]
     if _CLASS_HEAD.fullmatch(head):
-        return [head + member for member in _cut(statement[head_end:], _MEMBER)]
+        members = _cut(statement[head_end:], _MEMBER)
+        # every later member starts 4 spaces in, so the first must set the body's
+        # indentation to exactly that (a 2-space first member compiles alone, not joined)
+        if not _FIRST_MEMBER.match(members[0]):
+            return None
+        return [head + member for member in members]
     tail_start = statement.rfind("\n}\n") + 1
     if _DICT_HEAD.fullmatch(head) and tail_start > head_end:
         tail = statement[tail_start:]

@@ -75,6 +75,8 @@ def test_line_edits_never_pass_a_text_that_does_not_compile() -> None:
         "X = {\n" + "".join(f"    'k{i}': {i},\n" for i in range(400)) + "    'set-like',\n}\n",
         # positional after keyword arguments is not cut at all (only class and dict shapes)
         "f(\n" + "".join(f"    k{i}={i},\n" for i in range(400)) + "    1,\n)\n",
+        # members that compile alone under the class line, not with each other
+        "class K:\n  a = 0\n" + "".join(f"    a{i} = {i}\n" for i in range(400)),
         # a member of a big class that does not compile
         "class K:\n" + "".join(f"    a{i} = {i}\n" for i in range(400)) + "    def f(:\n",
         # a statement that only makes sense after another
