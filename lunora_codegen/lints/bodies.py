@@ -163,7 +163,9 @@ class Body:
     def durable_calls(self) -> Iterator[DurableCall]:
         """Every durable call in the body, nested functions and lambdas included."""
         for node in self.nodes:
-            if isinstance(node, cst.Call):
+            # ``type(...) is``: these node classes have no subclasses, and isinstance against
+            # libcst's ABCs is slow (this loop runs over every node of every body)
+            if type(node) is cst.Call and isinstance(node, cst.Call):
                 found = self.classify(node)
                 if found is not None:
                     yield found
@@ -183,7 +185,8 @@ def _context_param(file: SourceFile, function: cst.FunctionDef, is_handler: bool
 def _aliases(nodes: list[cst.CSTNode], ctx: str) -> tuple[frozenset[str], frozenset[str]]:
     ctx_names = {ctx}
     step_names: set[str] = set()
-    assigns = [n for n in nodes if isinstance(n, cst.Assign)]
+    # exact type first (see durable_calls); isinstance narrows the type
+    assigns = [n for n in nodes if type(n) is cst.Assign and isinstance(n, cst.Assign)]
     changed = True
     while changed:  # ``c = ctx; s = c.step`` in any order
         changed = False
@@ -213,7 +216,7 @@ def _callbacks(body: Body) -> set[cst.CSTNode]:
     """The lambdas and defs ``ctx.step.do`` runs as steps in this body."""
     local_defs: dict[str, cst.FunctionDef] = {}
     for node in body.nodes:
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef and isinstance(node, cst.FunctionDef):
             local_defs.setdefault(node.name.value, node)
     module_defs = body.file.function_defs
     found: set[cst.CSTNode] = set()

@@ -133,8 +133,8 @@ def _scan(statement: cst.CSTNode) -> tuple[_Statement, dict[cst.CSTNode, list[cs
     calls: list[cst.Call] = []
     for node in nodes:
         kind = type(node)
-        if kind is cst.Call:
-            calls.append(node)  # type: ignore[arg-type]  # narrowed by the type test
+        if kind is cst.Call and isinstance(node, cst.Call):  # isinstance narrows the type
+            calls.append(node)
         elif kind is cst.Assign:
             assigns.append(node)
         elif kind is cst.Import or kind is cst.ImportFrom:

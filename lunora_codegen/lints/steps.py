@@ -74,21 +74,27 @@ def check_unawaited_steps(bodies: list[Body]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for body in bodies:
         loads: Counter[str] | None = None
-        outside = set(body.outside)
+        outside: set[cst.CSTNode] | None = None  # built on the first candidate call only
         for node in body.nodes:
             call: cst.BaseExpression | None = None
             dropped_name: str | None = None
-            if isinstance(node, cst.Expr):
+            # the exact type first: isinstance against libcst's ABCs is slow, and this loop
+            # sees every node of every body (the isinstance after it only narrows the type)
+            kind = type(node)
+            if kind is cst.Expr and isinstance(node, cst.Expr):
                 call = node.value
             elif (
-                isinstance(node, cst.Assign)
+                kind is cst.Assign
+                and isinstance(node, cst.Assign)
                 and len(node.targets) == 1
                 and isinstance(node.targets[0].target, cst.Name)
             ):
                 call = node.value
                 dropped_name = node.targets[0].target.value
-            if not isinstance(call, cst.Call):
+            if call is None or not isinstance(call, cst.Call):
                 continue
+            if outside is None:
+                outside = set(body.outside)
             durable = body.classify(call) if node in outside else None
             label = durable.label if durable is not None else _function_call(body, call)
             if label is None:
