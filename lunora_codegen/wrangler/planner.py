@@ -62,6 +62,7 @@ def wrangler_planner(project: Project, model: ProjectModel, *, prune: bool) -> P
     warnings += [d.format(project.root) for d in result.warnings]
     if result.new_text is None:
         return PlanResult(warnings=warnings)
-    summary = f"updated {config.name}: " + "; ".join(result.changes)
+    # One change per line: a new project appends an entry per workflow at once.
+    summary = f"updated {config.name}:" + "".join(f"\n  {line}" for line in result.changes)
     change = FileChange(path=config, old=result.old_text, new=result.new_text, summary=summary)
     return PlanResult(changes=[change], warnings=warnings)

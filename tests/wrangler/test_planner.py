@@ -52,9 +52,11 @@ def test_planner_plans_the_edit_and_the_pipeline_writer_keeps_the_bytes(tmp_path
     project = load_project(root)
     result = wrangler_planner(project, _model(tmp_path, "channel_welcome"), prune=False)
     [change] = result.changes
-    assert change.summary.startswith(
-        "updated wrangler.jsonc: workflows: added WORKFLOW_CHANNEL_WELCOME"
-    )
+    assert change.summary.splitlines() == [
+        "updated wrangler.jsonc:",
+        "  workflows: added WORKFLOW_CHANNEL_WELCOME (class ChannelWelcomeWorkflow, "
+        "name 'channel-welcome')",
+    ]
     assert any("LW111" in w for w in result.warnings)  # no env.staging in the config
     apply([change])
     raw = (root / "wrangler.jsonc").read_bytes()
