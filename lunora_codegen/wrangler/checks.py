@@ -16,7 +16,7 @@ compatibility date changes runtime behaviour behind their back.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +26,14 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lunora_codegen.diagnostics import Diagnostic, Severity
 from lunora_codegen.wrangler.jsonc_scan import ObjectNode, line_col, scan
-from lunora_codegen.wrangler.reconcile import load_json5, read_config_text
+from lunora_codegen.wrangler.jsonc_read import load_jsonc
+from lunora_codegen.wrangler.reconcile import read_config_text
 from lunora_codegen.wrangler.toml_edit import TomlConfig
 
 __all__ = [
     "MIN_COMPATIBILITY_DATE",
     "EntryExports",
+    "PreviousClasses",
     "check_config",
     "entry_exports",
     "generated_classes",
@@ -55,12 +57,53 @@ def generated_classes(workflows_file: Path) -> frozenset[str]:
     codegen overwrites the module, so entries for renamed or deleted workflows are found.
     Files without the ``@generated`` marker are ignored: they are not ours.
     """
+    return _declared_classes(_read_source(workflows_file))
+
+
+class PreviousClasses(Collection[str]):
+    """:func:`generated_classes` of a module, parsed only when the answer depends on it.
+
+    The module is *read* at construction (before codegen overwrites it) but parsed on the
+    first question about a name it mentions: at 1,000 workflows ``ast.parse`` of the generated
+    module takes ~0.3 s, and the reconciler asks only about entries whose class is no longer
+    generated and that do not carry lunora's naming fingerprint, which is rare (a class name
+    the text does not contain is answered by a substring test).
+    """
+
+    def __init__(self, workflows_file: Path) -> None:
+        self._source = _read_source(workflows_file)
+        self._parsed: frozenset[str] | None = None
+
+    def _classes(self) -> frozenset[str]:
+        if self._parsed is None:
+            self._parsed = _declared_classes(self._source)
+        return self._parsed
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name not in self._source:
+            return False
+        return name in self._classes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._classes())
+
+    def __len__(self) -> int:
+        return len(self._classes())
+
+
+def _read_source(workflows_file: Path) -> str:
     try:
-        source = workflows_file.read_text(encoding="utf-8")
-        if "@generated" not in source[:500]:
-            return frozenset()
+        return workflows_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _declared_classes(source: str) -> frozenset[str]:
+    if "@generated" not in source[:500]:
+        return frozenset()
+    try:
         tree = ast.parse(source)
-    except (OSError, SyntaxError, UnicodeDecodeError):
+    except SyntaxError:
         return frozenset()
     return frozenset(
         node.name
@@ -242,7 +285,7 @@ def check_config(
         data, locate = config.data, config.locate_key
     else:
         try:
-            data = load_json5(text)
+            data = load_jsonc(text)
             root = scan(text)
         except ValueError:
             return []

@@ -175,7 +175,7 @@ def plan_section(
                     )
                 )
             owner.setdefault(class_name, index)
-        elif class_name in previous_classes or looks_generated(binding, class_name):
+        elif looks_generated(binding, class_name) or class_name in previous_classes:
             plan.stale.append(index)
 
     for class_name, index in owner.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.pipeline import PlanResult
 from lunora_codegen.project import Project
-from lunora_codegen.wrangler.checks import generated_classes
+from lunora_codegen.wrangler.checks import PreviousClasses
 from lunora_codegen.wrangler.model import WorkflowBinding
 from lunora_codegen.wrangler.reconcile import reconcile
 from lunora_codegen.write import FileChange
@@ -57,7 +57,7 @@ def wrangler_planner(project: Project, model: ProjectModel, *, prune: bool) -> P
         [WorkflowBinding(b.binding, b.class_name, b.name) for b in model.bindings],
         prune=prune,
         environments=environments,
-        previous_classes=generated_classes(project.generated_dir / "workflows.py"),
+        previous_classes=PreviousClasses(project.generated_dir / "workflows.py"),
     )
     warnings += [d.format(project.root) for d in result.warnings]
     if result.new_text is None:

@@ -11,17 +11,15 @@ can never reach the disk.
 from __future__ import annotations
 
 import copy
-import functools
 import os
 import shutil
 import tempfile
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import json5
 
 from lunora_codegen.diagnostics import Diagnostic, LunoraToolError, Severity, UserCodeError
 from lunora_codegen.wrangler.jsonc_config import (
@@ -33,6 +31,7 @@ from lunora_codegen.wrangler.jsonc_config import (
     values_equal,
 )
 from lunora_codegen.wrangler.jsonc_edit import TextEdit, apply_edits, detect_style
+from lunora_codegen.wrangler.jsonc_read import load_jsonc
 from lunora_codegen.wrangler.jsonc_scan import ArrayNode, ObjectNode, ScanError, line_col, scan
 from lunora_codegen.wrangler.model import ReconcileResult, StaleEntry, WorkflowBinding
 from lunora_codegen.wrangler.plan import (
@@ -62,17 +61,6 @@ class ConfigChangedError(LunoraToolError):
 
 class ReconcileBugError(LunoraToolError):
     """The edited text did not parse back to the planned data (a lunora bug; nothing written)."""
-
-
-@functools.lru_cache(maxsize=8)
-def _parse_json5(text: str) -> Any:
-    return json5.loads(text)
-
-
-def load_json5(text: str) -> Any:
-    """``json5.loads`` with a small cache: json5 is pure Python (~15 µs per character), and
-    codegen re-reads the text it just verified (watch mode, ``--check`` after a write)."""
-    return copy.deepcopy(_parse_json5(text))
 
 
 def read_config_text(path: Path) -> str:
@@ -120,8 +108,8 @@ def reconcile(
 
 def _validate_desired(desired: Sequence[WorkflowBinding]) -> None:
     for attribute in ("binding", "class_name", "name"):
-        values = [getattr(b, attribute) for b in desired]
-        duplicates = sorted({v for v in values if values.count(v) > 1})
+        counts = Counter(getattr(b, attribute) for b in desired)
+        duplicates = sorted(v for v, n in counts.items() if n > 1)
         if duplicates:
             raise ValueError(f"desired bindings repeat {attribute} {duplicates}")
 
@@ -360,7 +348,7 @@ def _verify(path: Path, reparse: Callable[[], Any], errors: type[Exception], exp
 
 def _reconcile_json(text: str, path: Path, goal: _Goal) -> ReconcileResult:
     try:
-        data = load_json5(text)
+        data = load_jsonc(text)
     except ValueError as error:
         line, column, message = json5_error_location(str(error))
         raise _error(path, line, column, f"cannot parse {path.name}: {message}", "LW001") from error
@@ -400,7 +388,7 @@ def _reconcile_json(text: str, path: Path, goal: _Goal) -> ReconcileResult:
         edits.extend(plan_edits(text, section, plan, style))
     new_text = apply_edits(text, edits)
     if new_text != text:
-        _verify(path, lambda: load_json5(new_text), ValueError, planned.expected)
+        _verify(path, lambda: load_jsonc(new_text), ValueError, planned.expected)
     return planned.result(path, text, new_text, edits)
 
 
