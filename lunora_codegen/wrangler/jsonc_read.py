@@ -94,12 +94,12 @@ def strict_json(text: str) -> str | None:
             return None
 
 
-class _NotJsonc(ValueError):
+class _NotJsoncError(ValueError):
     """The text uses ``NaN`` or ``Infinity``: JSON5, so json5 reads it."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise _NotJsonc(name)
+    raise _NotJsoncError(name)
 
 
 def _fast_parse(text: str) -> tuple[str, Any] | None:
@@ -109,7 +109,7 @@ def _fast_parse(text: str) -> tuple[str, Any] | None:
         return None
     try:
         return strict, json.loads(strict, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # JSONDecodeError, _NotJsonc, int digit limit
+    except (ValueError, RecursionError):  # JSONDecodeError, _NotJsoncError, int digit limit
         return None
 
 
