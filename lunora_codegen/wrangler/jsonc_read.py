@@ -45,7 +45,7 @@ from typing import Any
 
 import json5
 
-__all__ = ["load_jsonc", "strict_json"]
+__all__ = ["fast_load", "load_jsonc", "strict_json"]
 
 # Trivia between a trailing comma and its bracket: JSON whitespace and JSON5 comments (any
 # other whitespace makes the comma look non-trailing; ``json`` then rejects the text).
@@ -102,8 +102,9 @@ def _reject_constant(name: str) -> Any:
     raise _NotJsoncError(name)
 
 
-def _fast_parse(text: str) -> tuple[str, Any] | None:
-    """``(strict JSON, data)`` when the fast path reads ``text``, else ``None``."""
+def fast_load(text: str) -> tuple[str, Any] | None:
+    """``(strict JSON, data)`` when the fast path can read ``text``, else ``None`` (then only
+    ``json5`` knows what it means, or that it is an error). No cache."""
     strict = strict_json(text)
     if strict is None:
         return None
@@ -135,7 +136,7 @@ def load_jsonc(text: str) -> Any:
         # For the fast path only the strict text is kept: ``json.loads`` on it is a cheaper
         # fresh copy than copying the data.
         return json.loads(strict) if strict is not None else _copy(data)
-    fast = _fast_parse(text)
+    fast = fast_load(text)
     if fast is not None:
         strict, data = fast
         _remember(text, (strict, None))
