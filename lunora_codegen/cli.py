@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import click
 
@@ -57,14 +56,32 @@ class LazyGroup(click.Group):
 
 
 def _version() -> str:
+    # deferred: importlib.metadata costs more than the rest of `lunora --help`
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("lunora-workflow")
     except PackageNotFoundError:  # running from a checkout without an install
         return "0+unknown"
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # click.version_option would need the version when the CLI is defined, on every run
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"lunora, version {_version()}", color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="lunora")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """lunora: durable workflows for Cloudflare Python Workers."""
 
@@ -87,3 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     # without standalone mode click returns ctx.exit(n)'s code instead of exiting with it
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+if __name__ == "__main__":  # `python -m lunora_codegen.cli` (e.g. with -X importtime)
+    main()

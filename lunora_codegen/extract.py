@@ -33,13 +33,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from typing import TYPE_CHECKING, Literal
 
 from lunora_codegen.diagnostics import Diagnostic
-from lunora_workflow import naming
+
+if TYPE_CHECKING:
+    # libcst (and the runtime package, for naming) load only when a file must be parsed: a
+    # no-change ``lunora codegen`` rerun restores the facts from the on-disk cache instead.
+    import libcst as cst
+    from libcst.metadata import CodeRange
 
 __all__ = [
     "RUNTIME_PACKAGE",
@@ -178,6 +180,9 @@ class _Locator:
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """``(line, column)``, both 1-based, of ``node``'s first character."""
         if self._positions is None:
+            # deferred: libcst loads only when a file is parsed
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
             wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
             self._positions = wrapper.resolve(PositionProvider)
         code_range = self._positions[node]
@@ -228,6 +233,8 @@ class _Scope:
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
@@ -252,6 +259,8 @@ def _for_generated(module: str) -> str:
 
 
 def _scan_import(stmt: cst.Import | cst.ImportFrom, scope: _Scope) -> None:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if isinstance(stmt, cst.Import):
         for alias in stmt.names:
             module = _dotted(alias.name) or ""
@@ -286,6 +295,8 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
 
 
 def _assigned_names(stmt: cst.BaseSmallStatement) -> list[str]:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     names: list[str] = []
     if isinstance(stmt, cst.Assign):
         for target in stmt.targets:
@@ -298,6 +309,8 @@ def _assigned_names(stmt: cst.BaseSmallStatement) -> list[str]:
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if isinstance(target, cst.Name):
         return [target.value]
     if isinstance(target, cst.Tuple | cst.List):
@@ -309,6 +322,8 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
 
 
 def _build_scope(module: cst.Module) -> _Scope:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     scope = _Scope()
     for index, stmt in enumerate(module.body):
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -354,6 +369,8 @@ class _TypeRenderer:
         self.imports: list[ImportSpec] = []
 
     def render(self, node: cst.BaseExpression) -> str:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         if isinstance(node, cst.Name):
             return self._name(node.value)
         if isinstance(node, cst.Attribute):
@@ -392,6 +409,8 @@ class _TypeRenderer:
 
     def _typing_name(self, node: cst.BaseExpression) -> str | None:
         """``Optional`` for ``Optional`` / ``typing.Optional`` / ``t.Optional`` and the like."""
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         if isinstance(node, cst.Name):
             spec = self._scope.imports.get(node.value)
             if spec is not None and spec.module in _TYPING_MODULES and spec.name is not None:
@@ -454,6 +473,8 @@ def _type_ref(
     module: cst.Module,
     memo: WrittenMemo | None = None,
 ) -> TypeRef:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if node is None:
         return ANY_TYPE
     written = memo.text(module, node) if memo is not None else module.code_for_node(node)
@@ -523,6 +544,8 @@ class _Extractor:
 
     def _runtime_attr(self, node: cst.BaseExpression) -> str | None:
         """``define_workflow`` for ``dw`` / ``lw.define_workflow`` / ``define_workflow``."""
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         if isinstance(node, cst.Name):
             return self.scope.runtime_names.get(node.value)
         if (
@@ -543,6 +566,8 @@ class _Extractor:
     # -- scanning ----------------------------------------------------------------------------
 
     def scan(self) -> list[_Found]:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         found: list[_Found] = []
         for index, stmt in enumerate(self.module.body):
             if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
@@ -585,6 +610,8 @@ class _Extractor:
     def _scan_assignment(
         self, small: cst.BaseSmallStatement, index: int, found: list[_Found]
     ) -> None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         value: cst.BaseExpression | None
         targets: list[cst.BaseExpression]
         if isinstance(small, cst.Assign):
@@ -673,6 +700,8 @@ class _Extractor:
     # -- validation of one declaration --------------------------------------------------------
 
     def _name_override(self, call: cst.Call | None) -> str | None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         if call is None:
             return None
         allowed = _KEYWORDS[self.kind]
@@ -711,6 +740,9 @@ class _Extractor:
         return override
 
     def _name_problem(self, name: str) -> str | None:
+        # deferred: the runtime package loads only when a file is parsed
+        from lunora_workflow import naming
+
         if self.kind == "workflow":
             return naming.deployed_name_problem(name)
         if not name.strip():
@@ -738,6 +770,8 @@ class _Extractor:
             )
 
     def _params_type(self, found: _Found, function: cst.FunctionDef) -> TypeRef:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         params = function.params
         ordered = [*params.posonly_params, *params.params]
         if not ordered:
@@ -785,6 +819,8 @@ class _Extractor:
         return ANY_TYPE
 
     def _check_step_handler(self, function: cst.FunctionDef) -> None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         params = function.params
         ordered = [*params.posonly_params, *params.params]
         if isinstance(params.star_arg, cst.Param):
@@ -913,6 +949,8 @@ class _Extractor:
 
 
 def _statement_bindings(stmt: cst.BaseStatement) -> list[str]:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
         return [stmt.name.value]
     if isinstance(stmt, cst.SimpleStatementLine):
@@ -925,6 +963,8 @@ def _statement_bindings(stmt: cst.BaseStatement) -> list[str]:
 
 
 def _binding_node(stmt: cst.BaseStatement, name: str) -> cst.CSTNode:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
         return stmt.name
     if isinstance(stmt, cst.SimpleStatementLine):
@@ -936,6 +976,8 @@ def _binding_node(stmt: cst.BaseStatement, name: str) -> cst.CSTNode:
 
 
 def _iter_target_nodes(small: cst.BaseSmallStatement) -> Iterator[cst.Name]:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     targets: Sequence[cst.BaseExpression] = ()
     if isinstance(small, cst.Assign):
         targets = [t.target for t in small.targets]
@@ -957,15 +999,17 @@ def extract_source(
     path: Path,
     source: str,
     kind: Literal["workflow", "step"],
-    parse: Callable[[str], cst.Module] = cst.parse_module,
+    parse: Callable[[str], cst.Module] | None = None,
 ) -> ModuleFacts:
     """Extract the ``define_workflow`` (``kind="workflow"``) or ``define_step`` declarations
     of one module's source. Problems come back as diagnostics in the result, never raised.
 
-    ``parse`` must behave like ``libcst.parse_module`` (watch mode passes an incremental
-    parser that re-parses only the top-level statements that changed)."""
+    ``parse`` must behave like ``libcst.parse_module``, its default (watch mode passes an
+    incremental parser that re-parses only the top-level statements that changed)."""
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     try:
-        module = parse(source)
+        module = (parse or cst.parse_module)(source)
     except cst.ParserSyntaxError as error:
         return ModuleFacts(path=path, diagnostics=(_syntax_error_diagnostic(path, source, error),))
     return _Extractor(path, source, module, kind).extract()
@@ -1038,8 +1082,9 @@ class ParseCache:
     stay in memory (never on disk) for the lint gate (:meth:`parsed_file`).
     """
 
-    def __init__(self, parse: Callable[[str], cst.Module] = cst.parse_module) -> None:
-        #: the libcst parser (``lunora dev`` passes ``watch.incremental.IncrementalParser``)
+    def __init__(self, parse: Callable[[str], cst.Module] | None = None) -> None:
+        #: the libcst parser (``lunora dev`` passes ``watch.incremental.IncrementalParser``);
+        #: ``None`` is ``libcst.parse_module``, looked up only when a file must be parsed
         self._parse = parse
         self._entries: dict[Path, _CacheEntry] = {}
         #: how many files the last :meth:`extract` calls parsed (for tests and benchmarks)
@@ -1086,8 +1131,10 @@ class ParseCache:
             # the memo of the previous version: unchanged statements keep their nodes
             memo = entry.memo if entry is not None and entry.memo is not None else WrittenMemo()
             memo.rotate()
+            import libcst as cst  # deferred: libcst loads only when a file is parsed
+
             try:
-                module = self._parse(source)
+                module = (self._parse or cst.parse_module)(source)
             except cst.ParserSyntaxError as error:
                 diagnostic = _syntax_error_diagnostic(path, source, error)
                 facts = ModuleFacts(path=path, diagnostics=(diagnostic,))
@@ -1147,9 +1194,11 @@ class ParseCache:
         source = self.text(path, kind)
         entry = self._entries[path]
         if entry.module is None and not entry.broken and source is not None:
+            import libcst as cst  # deferred: libcst loads only when a file is parsed
+
             # A lint-only module is parsed whole: the incremental parser keeps a small window
             # of recent chunks, sized for the codegen inputs it is there for.
-            parse = cst.parse_module if kind == "source" else self._parse
+            parse = cst.parse_module if kind == "source" else self._parse or cst.parse_module
             try:
                 entry.module = parse(source)
             except cst.ParserSyntaxError:
@@ -1178,10 +1227,14 @@ class ParseCache:
         cache = cls()
         try:
             with open(path, "rb") as handle:
-                fingerprint, entries, memo = pickle.load(handle)
+                # the fingerprint first, alone: a cache another version wrote is not unpickled
+                # (its classes may be gone, or import what this version keeps lazy)
+                if pickle.load(handle) != cache_fingerprint():
+                    return cache
+                entries, memo = pickle.load(handle)
         except Exception:  # a missing, truncated or foreign cache file is simply not used
             return cache
-        if fingerprint == cache_fingerprint() and isinstance(entries, dict):
+        if isinstance(entries, dict):
             cache._entries = entries
             cache._loaded = set(entries)
             if isinstance(memo, dict):
@@ -1207,7 +1260,8 @@ class ParseCache:
             with open(temp, "wb") as handle:
                 # one dump keeps shared references, so memo entries still point at the
                 # very facts objects they were derived from
-                pickle.dump((cache_fingerprint(), self._entries, self.memo), handle, protocol=5)
+                pickle.dump(cache_fingerprint(), handle, protocol=5)
+                pickle.dump((self._entries, self.memo), handle, protocol=5)
             os.replace(temp, path)
         except OSError:
             return
@@ -1224,8 +1278,14 @@ def cache_fingerprint() -> str:
     digest = hashlib.sha256(sys.version.encode())
     names = ("extract", "model", "render", "pipeline", "functions")
     sources = [here / f"{name}.py" for name in names]
-    # the lint gate keeps its per-file results in ``memo`` too
+    # the lint gate keeps its per-file results in ``memo`` too, and the pipeline keeps the
+    # verdicts of the gate and of the wrangler reconciler
     sources += sorted((here / "lints").glob("*.py"))
+    sources += sorted((here / "wrangler").glob("*.py"))
+    # the model's class, binding and deployed names come from the runtime's naming rules
+    naming = here.parent / "lunora_workflow" / "naming.py"
+    if naming.is_file():
+        sources.append(naming)
     for source in [*sources, *sorted((templates_dir() / "generated").glob("*.jinja"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()
@@ -1283,4 +1343,6 @@ def parse_tree(
     """Parse ``source`` and find its ``define_workflow`` (``kind="workflow"``) or
     ``define_step`` declarations the way extraction does. Raises ``libcst.ParserSyntaxError``;
     declaration problems are left to :func:`extract_source` to report."""
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     return module_tree(path, source, cst.parse_module(source), kind)

@@ -24,8 +24,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from lunora_codegen.diagnostics import Diagnostic, UserCodeError
 from lunora_codegen.extract import (
@@ -43,10 +42,16 @@ from lunora_codegen.extract import (
     _TypeRenderer,
     _UnresolvableError,
 )
-from lunora_codegen.model import ImportModel
 from lunora_codegen.project import Project
 from lunora_codegen.render import HEADER, _compile, _member_key, _section, _wrap_from
 from lunora_codegen.templating import environment, pystr
+
+if TYPE_CHECKING:
+    # libcst and pydantic load only when a module must be parsed or rendered: a no-change
+    # ``lunora codegen`` rerun restores these results from the on-disk cache.
+    import libcst as cst
+
+    from lunora_codegen.model import ImportModel
 
 __all__ = [
     "FunctionDecl",
@@ -136,6 +141,8 @@ class _ApiTypeRenderer(_TypeRenderer):
 def _api_type(
     node: cst.BaseExpression, scope: _Scope, module: cst.Module, module_name: str
 ) -> TypeRef:
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     written = module.code_for_node(node)
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         value = node.evaluated_value
@@ -188,6 +195,8 @@ class _FunctionExtractor:
 
     def _server_name(self, node: cst.BaseExpression) -> str | None:
         """``mutation`` for ``mutation`` / ``m`` (aliased) / ``server.mutation``."""
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         if isinstance(node, cst.Name):
             spec = self.scope.imports.get(node.value)
             if _from_server(spec, self.package) and spec is not None:
@@ -218,6 +227,8 @@ class _FunctionExtractor:
         return spots[occurrence] if occurrence < len(spots) else (1, 1)
 
     def extract(self) -> FunctionModule:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         functions: list[FunctionDecl] = []
         declared: dict[str, int] = {}
         for index, stmt in enumerate(self.module.body):
@@ -243,6 +254,8 @@ class _FunctionExtractor:
         )
 
     def _declaration(self, stmt: cst.FunctionDef | cst.ClassDef) -> FunctionDecl | None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         kind: str | None = None
         for decorator in stmt.decorators:
             expr = decorator.decorator
@@ -268,6 +281,8 @@ class _FunctionExtractor:
         return self._function(stmt, kind)
 
     def _function(self, function: cst.FunctionDef, kind: str) -> FunctionDecl | None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         name = function.name.value
         ok = True
         if function.asynchronous is None:
@@ -342,6 +357,8 @@ class _FunctionExtractor:
         )
 
     def _check_call_form(self, small: cst.BaseSmallStatement) -> None:
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
         value = small.value if isinstance(small, cst.Assign | cst.AnnAssign | cst.Expr) else None
         if isinstance(value, cst.Call):
             kind = self._kind(value.func)
@@ -370,6 +387,8 @@ class _FunctionExtractor:
 
 def extract_functions(path: Path, source: str, module: str, package: str) -> FunctionModule:
     """The functions declared in one module's source; problems come back as diagnostics."""
+    import libcst as cst  # deferred: libcst loads only when a file is parsed
+
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -572,6 +591,8 @@ _LINE_LENGTH = [88]
 
 def render_functions(model: FunctionsModel, *, line_length: int) -> dict[PurePosixPath, str]:
     """``api.py`` and ``server.py`` (empty when the package needs neither)."""
+    from lunora_codegen.model import ImportModel  # deferred: pydantic loads only to render
+
     if not model.wanted:
         return {}
     _LINE_LENGTH[0] = line_length

@@ -6,6 +6,12 @@
 :class:`Planner` steps want, e.g. the wrangler-config reconciler) and applies them unless
 ``check`` is set. Nothing is written when any diagnostic is an error: :func:`generate` raises
 :class:`~lunora_codegen.diagnostics.UserCodeError` before any planning happens.
+
+A run that changes nothing stays light: with a warm :class:`ParseCache` (kept in memory by
+``lunora dev``, restored from disk by a one-shot ``lunora codegen``) nothing is parsed,
+modelled or rendered, the lint gate and the wrangler reconciler are skipped while every file
+they read is unchanged since they last came back clean (:data:`_GATE_MEMO`, :data:`_PLAN_MEMO`),
+and libcst, pydantic, Jinja and json5 are never imported (a test holds the CLI to that).
 """
 
 from __future__ import annotations
@@ -16,24 +22,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
-from lunora_codegen.extract import ModuleFacts, ParseCache
+from lunora_codegen.extract import EntryKind, ModuleFacts, ParseCache
 from lunora_codegen.functions import (
     FunctionsModel,
     build_functions,
     render_functions,
     scan_functions,
 )
-from lunora_codegen.lints import codegen_gate
-from lunora_codegen.model import ProjectModel, build_model
 from lunora_codegen.project import Project
 from lunora_codegen.render import detect_line_length, render
 from lunora_codegen.write import FileChange, apply, plan_generated
 
+if TYPE_CHECKING:
+    # pydantic (the model) loads only when a model must be built: see the module docstring
+    from lunora_codegen.model import ProjectModel
+
 __all__ = [
     "GeneratedFiles",
+    "ModelOutline",
     "PackageNotFoundError",
     "PlanResult",
     "Planner",
@@ -52,15 +61,70 @@ class PackageNotFoundError(LunoraToolError):
 
 
 @dataclass(frozen=True)
+class ModelOutline:
+    """What a run that changes nothing needs from the model, as plain data (no pydantic)."""
+
+    package: str
+    has_workflows_module: bool
+    #: every workflow export, sorted
+    exports: tuple[str, ...]
+    #: ``(binding, class_name, name)`` per workflow, in export order
+    bindings: tuple[tuple[str, str, str], ...]
+
+    @classmethod
+    def of(cls, model: ProjectModel) -> ModelOutline:
+        """The outline of ``model``."""
+        return cls(
+            package=model.package,
+            has_workflows_module=model.has_workflows_module,
+            exports=tuple(w.export for w in model.workflows),
+            bindings=tuple((w.binding, w.class_name, w.name) for w in model.workflows),
+        )
+
+
+def _digest_files(files: dict[PurePosixPath, str]) -> str:
+    digest = hashlib.sha256()
+    for relative, text in sorted(files.items()):
+        digest.update(f"{relative}\0{len(text)}\0{text}".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
 class GeneratedFiles:
-    """The result of :func:`generate`: the model and the text of every generated module."""
+    """The result of :func:`generate`: the model and the text of every generated module.
+
+    The on-disk cache stores it without its pydantic :attr:`model` (see ``__getstate__``):
+    :attr:`outline` answers what a no-change run asks, and :attr:`model` is rebuilt from
+    :attr:`sources` the first time something needs it.
+    """
 
     project: Project
-    model: ProjectModel
+    outline: ModelOutline
     #: path relative to ``project.generated_dir`` -> text
     files: dict[PurePosixPath, str]
     #: the function modules (``query``/``mutation``/``action``) behind ``api.py``/``server.py``
     functions: FunctionsModel | None = None
+    #: the facts of ``workflows.py`` and ``steps.py`` the model was built from
+    sources: tuple[ModuleFacts | None, ModuleFacts | None] = (None, None)
+    #: sha256 of :attr:`files` (part of the reconciler's skip key)
+    digest: str = ""
+    _model: ProjectModel | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self) -> ProjectModel:
+        """The validated model (rebuilt from :attr:`sources` after a restore from disk)."""
+        if self._model is None:
+            # deferred: a no-change run never needs the pydantic model
+            from lunora_codegen.model import build_model
+
+            # same facts as when it was first built, so this cannot raise
+            object.__setattr__(self, "_model", build_model(self.outline.package, *self.sources))
+        assert self._model is not None
+        return self._model
+
+    def __getstate__(self) -> dict[str, object]:
+        # pickled without the model: unpickling it would import pydantic
+        return {**self.__dict__, "_model": None}
 
     def absolute(self) -> dict[Path, str]:
         """The same files keyed by absolute path."""
@@ -163,6 +227,9 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
         and memo.functions is functions
     ):
         return memo.generated
+    # deferred: pydantic loads only when something changed and the model must be built
+    from lunora_codegen.model import build_model
+
     try:
         model = build_model(project.package_name, workflows, steps)
     except UserCodeError as error:
@@ -172,7 +239,15 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
     build_functions(functions)
     files = render(model, line_length=line_length)
     files = dict(sorted({**files, **render_functions(functions, line_length=line_length)}.items()))
-    generated = GeneratedFiles(project=project, model=model, files=files, functions=functions)
+    generated = GeneratedFiles(
+        project=project,
+        outline=ModelOutline.of(model),
+        files=files,
+        functions=functions,
+        sources=(workflows, steps),
+        digest=_digest_files(files),
+        _model=model,
+    )
     cache.memo["generate"] = _Memo(
         project, workflows, steps, line_length, generated, functions=functions
     )
@@ -189,6 +264,127 @@ class _Memo:
     functions: FunctionsModel | None = None
 
 
+def _lint_inputs(project: Project) -> list[Path]:
+    """The files the lint gate reads: exactly ``lints.sources.package_files(project)`` (a
+    test holds the two equal), listed here because that module imports libcst."""
+    files: list[Path] = []
+    if project.package_dir.is_dir():
+        for path in sorted(project.package_dir.rglob("*.py")):
+            relative = path.relative_to(project.package_dir).parts
+            if relative[0] == "_generated" or any(
+                part.startswith(".") or part == "__pycache__" for part in relative
+            ):
+                continue
+            files.append(path)
+    entry = project.entry_path
+    if entry is not None and entry.suffix == ".py" and entry.is_file() and entry not in files:
+        files.append(entry)
+    return files
+
+
+#: ``cache.memo`` key: the inputs the lint gate last found nothing in
+_GATE_MEMO = "pipeline:gate"
+
+
+def _gate_key(project: Project, outline: ModelOutline, cache: ParseCache) -> object | None:
+    """Everything the gate's verdict depends on: each file's bytes (by the cache's stamps, so
+    an unchanged file is not read), the exports, and the project layout. ``None`` when a file
+    cannot be read (the gate decides what that means)."""
+    stamps: list[tuple[Path, EntryKind, str]] = []
+    for path in _lint_inputs(project):
+        kind: EntryKind = (
+            "workflow"
+            if path == project.workflows_file
+            else "step"
+            if path == project.steps_file
+            else "source"
+        )
+        try:
+            stamps.append((path, kind, cache.digest(path, kind)))
+        except OSError:
+            return None
+    return (project, outline.exports, outline.has_workflows_module, tuple(stamps))
+
+
+def _gate(project: Project, generated: GeneratedFiles, cache: ParseCache) -> None:
+    """Run the error-level lints unless every file they read is as when they last passed.
+
+    The gate's verdict is a function of the files' bytes and the exports (its own per-file
+    results in ``cache.memo`` are kept by the same keys); only a clean verdict is kept, so a
+    finding is always reported from the current files.
+    """
+    key = _gate_key(project, generated.outline, cache)
+    if key is not None and cache.memo.get(_GATE_MEMO) == key:
+        return
+    # deferred: the lints import libcst
+    from lunora_codegen.lints import codegen_gate
+
+    blocking = codegen_gate(project, generated.model, cache)
+    if blocking:
+        raise UserCodeError(blocking)
+    if key is not None:
+        cache.memo[_GATE_MEMO] = key
+
+
+#: ``cache.memo`` key: the inputs the default planners last wanted no change for
+_PLAN_MEMO = "pipeline:plan"
+
+
+@dataclass(frozen=True)
+class _PlanMemo:
+    key: object
+    warnings: tuple[str, ...]
+
+
+def _file_stamp(path: Path | None) -> str:
+    """sha256 of a file's bytes; ``""`` when there is no such file. Raises ``OSError``."""
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plan_key(project: Project, generated: GeneratedFiles, *, prune: bool) -> object | None:
+    """What the wrangler reconciler reads: the config, ``pyproject.toml`` (its environments),
+    the bindings, and the previous ``_generated/workflows.py`` (the caller makes sure it is
+    exactly ``generated.files``, so their digest stands for it). ``None`` when one of the
+    files cannot be read (the reconciler decides what that means)."""
+    try:
+        config = _file_stamp(project.config_path)
+        pyproject = _file_stamp(project.root / "pyproject.toml")
+    except OSError:
+        return None
+    outline = generated.outline
+    return (project, prune, outline.bindings, generated.digest, config, pyproject)
+
+
+def _default_plan(
+    project: Project,
+    generated: GeneratedFiles,
+    cache: ParseCache,
+    *,
+    prune: bool,
+    generated_unchanged: bool,
+) -> PlanResult:
+    """The default planners' result; when nothing they read changed since they last wanted no
+    change, that verdict and its warnings without importing them (they import json5, tomlkit,
+    libcst and the model)."""
+    # the previous generated module is one of their inputs: only when it is on disk exactly
+    # as rendered does ``generated.digest`` stand for it
+    key = _plan_key(project, generated, prune=prune) if generated_unchanged else None
+    memo = cache.memo.get(_PLAN_MEMO)
+    if key is not None and isinstance(memo, _PlanMemo) and memo.key == key:
+        return PlanResult(warnings=list(memo.warnings))
+    changes: list[FileChange] = []
+    warnings: list[str] = []
+    for planner in default_planners():
+        result = planner(project, generated.model, prune=prune)
+        changes.extend(result.changes)
+        warnings.extend(result.warnings)
+    if key is not None and not changes:
+        cache.memo[_PLAN_MEMO] = _PlanMemo(key, tuple(warnings))
+    return PlanResult(changes=changes, warnings=warnings)
+
+
 def run(
     project: Project,
     *,
@@ -202,19 +398,24 @@ def run(
 
     With ``lint`` (the default), the error-level gating lints (``lunora_codegen.lints``) run
     after generation and raise :class:`UserCodeError` before anything is planned or written.
+    ``planners=None`` means :func:`default_planners`, skipped (with their last warnings
+    repeated) while nothing they read has changed since they last wanted no change.
     """
     started = time.perf_counter()
     # one cache for both: the gate lints the very trees generation parsed
     cache = cache if cache is not None else ParseCache()
     generated = generate(project, cache=cache)
     if lint:
-        blocking = codegen_gate(project, generated.model, cache)
-        if blocking:
-            raise UserCodeError(blocking)
+        _gate(project, generated, cache)
     changes = plan_generated(project.generated_dir, generated.files)
     warnings: list[str] = []
-    for planner in default_planners() if planners is None else planners:
-        result = planner(project, generated.model, prune=prune)
+    if planners is None:
+        planned = [
+            _default_plan(project, generated, cache, prune=prune, generated_unchanged=not changes)
+        ]
+    else:
+        planned = [planner(project, generated.model, prune=prune) for planner in planners]
+    for result in planned:
         changes.extend(result.changes)
         warnings.extend(result.warnings)
     if not check and changes:

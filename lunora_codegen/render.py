@@ -17,10 +17,14 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from lunora_codegen.diagnostics import LunoraToolError
-from lunora_codegen.model import ImportModel, ProjectModel, TypeModel, WorkflowModel
 from lunora_codegen.templating import environment, pystr
+
+if TYPE_CHECKING:
+    # annotations only: the pipeline reads the line length without loading pydantic
+    from lunora_codegen.model import ImportModel, ProjectModel, TypeModel, WorkflowModel
 
 __all__ = [
     "DEFAULT_LINE_LENGTH",

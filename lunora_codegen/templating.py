@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from lunora_codegen.diagnostics import LunoraToolError
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["TemplatesNotFoundError", "environment", "pystr", "templates_dir"]
 
@@ -45,6 +47,8 @@ def pystr(value: str) -> str:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The shared Jinja environment: strict, whitespace-controlled, no autoescaping (Python)."""
+    import jinja2  # deferred: only a run that renders needs Jinja (a no-change rerun does not)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,

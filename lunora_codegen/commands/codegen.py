@@ -136,7 +136,8 @@ def codegen(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     elapsed = f"{result.elapsed * 1000:.0f} ms"
-    count = len(result.generated.model.workflows)
+    # the outline, not the model: a no-change run never builds the (pydantic) model
+    count = len(result.generated.outline.exports)
     if check:
         if not result.changes:
             click.echo(f"Generated files are up to date ({_plural(count, 'workflow')}, {elapsed}).")

@@ -6,14 +6,18 @@ wiring and step-call lints first and writes nothing while one reports an error
 title and docs anchor (``docs/lints.md#<code>``).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from lunora_codegen.lints.registry import DOCS_URL, RULES, Rule, rule
-from lunora_codegen.lints.runner import (
-    GATING_CODES,
-    check_project,
-    codegen_gate,
-    from_codegen,
-    run_lints,
-)
+
+if TYPE_CHECKING:
+    from lunora_codegen.lints.runner import (
+        GATING_CODES,
+        check_project,
+        codegen_gate,
+        from_codegen,
+        run_lints,
+    )
 
 __all__ = [
     "DOCS_URL",
@@ -26,3 +30,15 @@ __all__ = [
     "rule",
     "run_lints",
 ]
+
+_RUNNER = frozenset({"GATING_CODES", "check_project", "codegen_gate", "from_codegen", "run_lints"})
+
+
+def __getattr__(name: str) -> Any:
+    # The runner (and libcst with it) loads on first use: a no-change ``lunora codegen`` rerun
+    # unpickles the gate's cached results (``lints.gate``) but runs no lint.
+    if name in _RUNNER:
+        from lunora_codegen.lints import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,31 +27,22 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import libcst as cst
+from typing import TYPE_CHECKING, Literal
 
 from lunora_codegen.diagnostics import Diagnostic
 from lunora_codegen.extract import EntryKind, ParseCache, module_tree
-from lunora_codegen.lints.bodies import (
-    Body,
-    StepBody,
-    functions_of,
-    handler_step_body,
-    make_body,
-    step_bodies,
-)
-from lunora_codegen.lints.sources import (
-    SourceFile,
-    children,
-    constants_of,
-    imports_of,
-    package_files,
-)
-from lunora_codegen.lints.steps import check_step_in_step, check_unawaited_steps
-from lunora_codegen.lints.wiring import Start, _StartFinder, check_targets
-from lunora_codegen.model import ProjectModel
 from lunora_codegen.project import Project
+
+if TYPE_CHECKING:
+    # The lint machinery (libcst, pydantic) loads only when the gate runs: a no-change
+    # ``lunora codegen`` rerun unpickles :class:`_FileResult` from the on-disk cache, which
+    # imports this module, and runs no lint.
+    import libcst as cst
+
+    from lunora_codegen.lints.bodies import Body, StepBody
+    from lunora_codegen.lints.sources import SourceFile
+    from lunora_codegen.lints.wiring import Start
+    from lunora_codegen.model import ProjectModel
 
 __all__ = ["FAST_CODES", "GateStats", "gate_findings"]
 
@@ -104,6 +95,8 @@ def _walk(
     """``list(walk(root))``, and ``list(walk(node))`` for every ``node`` in ``marked``, in
     one pass: a cold gate walks every body once instead of twice (the walk is most of its
     cost). A node's subtree is done when the stack shrinks back below where it was popped."""
+    from lunora_codegen.lints.sources import children  # deferred: see TYPE_CHECKING above
+
     nodes: list[cst.CSTNode] = []
     slices: dict[cst.CSTNode, list[cst.CSTNode]] = {}
     open_marks: list[tuple[cst.CSTNode, int, int]] = []  # (node, start, stack depth)
@@ -124,6 +117,12 @@ def _walk(
 
 def _scan(statement: cst.CSTNode) -> tuple[_Statement, dict[cst.CSTNode, list[cst.CSTNode]]]:
     """The statement's facts, and the nodes of each function body in it (for ``Body``)."""
+    # deferred: see the TYPE_CHECKING imports above
+    import libcst as cst
+
+    from lunora_codegen.lints.bodies import functions_of
+    from lunora_codegen.lints.sources import imports_of
+
     bodies = {function.body for function in functions_of(statement)}
     nodes, slices = _walk(statement, bodies)
     # exact type tests: none of these classes has subclasses, and isinstance against
@@ -170,6 +169,18 @@ def _analyse(
     previous: dict[cst.CSTNode, _Statement],
     stats: GateStats,
 ) -> _Analysis:
+    # deferred: see the TYPE_CHECKING imports above
+    import libcst as cst
+
+    from lunora_codegen.lints.bodies import (
+        functions_of,
+        handler_step_body,
+        make_body,
+        step_bodies,
+    )
+    from lunora_codegen.lints.steps import check_step_in_step, check_unawaited_steps
+    from lunora_codegen.lints.wiring import _StartFinder
+
     module = file.module
     statements: dict[cst.CSTNode, _Statement] = {}
     walked: dict[cst.CSTNode, list[cst.CSTNode]] = {}
@@ -260,6 +271,10 @@ def gate_findings(
 ) -> list[Diagnostic]:
     """Every finding of the :data:`FAST_CODES` lints, unsorted and not yet filtered for
     ``# lunora: ignore`` comments (``runner.codegen_gate`` does both)."""
+    # deferred: see the TYPE_CHECKING imports above
+    from lunora_codegen.lints.sources import SourceFile, constants_of, package_files
+    from lunora_codegen.lints.wiring import check_targets
+
     stats = stats if stats is not None else GateStats()
     exports = frozenset(w.export for w in model.workflows)
     saved = cache.memo.get(_MEMO)
