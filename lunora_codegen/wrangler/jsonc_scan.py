@@ -7,8 +7,8 @@ edit the text through it. This scanner walks the same text and records byte-exac
 scalars (numbers, ``true``, ``Infinity``), so a ``"workflows": [`` inside a string or a comment
 is never mistaken for the real key.
 
-It is a *span* scanner, not a validator: callers load the text with ``json5`` first (which
-reports syntax errors with a line and column) and only then scan it. When the scanner meets
+It is a *span* scanner, not a validator: callers load the text first (:mod:`.jsonc_read`:
+json5's data, and json5's syntax errors with a line and column) and only then scan it. When the scanner meets
 something it cannot place it raises :class:`ScanError` with an offset.
 
 Why a scanner rather than a library (evaluated 2026-11, see docs/wrangler.md and
@@ -24,7 +24,9 @@ shared/reference/codegen.md §3):
   support 3.11. The scanner sits behind :func:`scan`, so it can replace it later.
 * ``jsonc-edit`` drives a Node daemon that ``npm install``s at first use: not for a Python CLI.
 
-About 200 lines, no dependencies: ~1 ms for a 200-line config, where json5 takes ~50 ms.
+About 200 lines, no dependencies. Runs of whitespace, comments, strings and bare tokens are
+matched by regexes and only containers are walked in Python: ~12 ms for a 110 KB config with
+1,000 workflows, where json5 takes ~1.5 s.
 """
 
 from __future__ import annotations
