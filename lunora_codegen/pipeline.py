@@ -16,6 +16,7 @@ and libcst, pydantic, Jinja and json5 are never imported (a test holds the CLI t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -385,6 +386,19 @@ def _default_plan(
     return PlanResult(changes=changes, warnings=warnings)
 
 
+def _warm_plan(
+    project: Project, generated: GeneratedFiles, cache: ParseCache, *, prune: bool
+) -> None:
+    """Record the default planners' verdict on the files just written (see ``run(warm=)``).
+
+    Only the memo is kept: a change they still want is left to the next run, which plans it
+    again and reports it; a config they cannot read now is reported by that run as well.
+    """
+    with contextlib.suppress(UserCodeError, LunoraToolError, OSError):
+        # ``_generated/`` now holds exactly ``generated.files``
+        _default_plan(project, generated, cache, prune=prune, generated_unchanged=True)
+
+
 def run(
     project: Project,
     *,
@@ -393,6 +407,7 @@ def run(
     cache: ParseCache | None = None,
     planners: Sequence[Planner] | None = None,
     lint: bool = True,
+    warm: bool = False,
 ) -> RunResult:
     """Generate, plan every change, and apply them unless ``check`` is set.
 
@@ -400,6 +415,10 @@ def run(
     after generation and raise :class:`UserCodeError` before anything is planned or written.
     ``planners=None`` means :func:`default_planners`, skipped (with their last warnings
     repeated) while nothing they read has changed since they last wanted no change.
+
+    ``warm`` (the one-shot CLI): after writing, run the default planners once more on the
+    files as written, so that the next run finds their verdict in ``cache`` and need not
+    import them. ``lunora dev`` leaves it off: it would pay twice on every save.
     """
     started = time.perf_counter()
     # one cache for both: the gate lints the very trees generation parsed
@@ -420,6 +439,8 @@ def run(
         warnings.extend(result.warnings)
     if not check and changes:
         apply(changes)
+        if warm and planners is None:
+            _warm_plan(project, generated, cache, prune=prune)
     return RunResult(
         generated=generated,
         changes=changes,

@@ -95,7 +95,7 @@ def codegen(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = run(project, check=check, prune=prune, cache=cache)
+        result = run(project, check=check, prune=prune, cache=cache, warm=True)
     except UserCodeError as error:
         if as_json:
             click.echo(
