@@ -24,7 +24,9 @@ Printed per N (best of ``--repeat`` runs, wall time):
 - ``cli cold`` / ``cli rerun`` (``--subprocess``): ``lunora codegen`` as a fresh process,
   interpreter start, imports and the lint gate included; cold starts without the on-disk
   cache (its ratio to the floor is printed too), the rerun finds it (``$LUNORA_CACHE_DIR``)
-  and parses nothing.
+  and parses nothing; ``rerun imports`` lists the heavy modules (libcst, pydantic, Jinja,
+  json5, tomlkit, the runtime) that rerun imported: ``-`` is the goal, since imports were
+  most of a rerun's time.
 
 Usage: ``python benchmarks/codegen.py [--sizes 10,100,1000] [--repeat 3] [--subprocess]``
 """
@@ -142,8 +144,23 @@ def best(
     return min(walls), min(cpus)
 
 
-def measure(n: int, repeat: int, with_subprocess: bool) -> dict[str, float]:
-    """Time every variant for one project size."""
+#: runs ``lunora codegen`` and prints the heavy modules it imported
+_PROBE = """
+import sys
+from lunora_codegen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    if done.code:
+        raise
+heavy = ("libcst", "pydantic", "jinja2", "json5", "tomlkit", "lunora_workflow")
+print(" ".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def measure(n: int, repeat: int, with_subprocess: bool) -> tuple[dict[str, float], list[str]]:
+    """Time every variant for one project size; with ``with_subprocess``, also the heavy
+    modules a CLI rerun imported."""
     root = Path(tempfile.mkdtemp(prefix=f"lunora-bench-{n}-"))
     try:
         files = build_project(root, n)
@@ -193,8 +210,12 @@ def measure(n: int, repeat: int, with_subprocess: bool) -> dict[str, float]:
             result["cli_cold"] = best(repeat, cli, before=clean_all)[0]
             cli()
             result["cli_rerun"] = best(repeat, cli)[0]
+            probe = [sys.executable, "-c", _PROBE, "codegen", "--project", str(root)]
+            done = subprocess.run(probe, check=True, capture_output=True, text=True, env=env)
+            heavy = done.stdout.splitlines()[-1].split()
             shutil.rmtree(cache_dir, ignore_errors=True)
-        return result
+            return result, heavy
+        return result, []
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -215,9 +236,10 @@ def main() -> None:
     )
     if args.subprocess:
         header += f" {'cli cold':>9} {'/floor':>7} {'cli rerun':>9} {'rerun/cold':>9}"
+        header += "  rerun imports"
     print(header)
     for n in sizes:
-        r = measure(n, args.repeat, args.subprocess)
+        r, heavy = measure(n, args.repeat, args.subprocess)
         line = (
             f"{n:>5} {int(r['lines']):>6} {r['floor'] * 1000:>10.1f}ms {r['cold'] * 1000:>7.1f}ms "
             f"{r['cold'] / r['floor']:>9.2f}x {r['cold_cpu'] / r['floor_cpu']:>8.2f}x "
@@ -230,6 +252,7 @@ def main() -> None:
             line += f" {r['cli_cold'] * 1000:>7.0f}ms {r['cli_cold'] / r['floor']:>6.2f}x"
             line += f" {r['cli_rerun'] * 1000:>7.0f}ms"
             line += f" {r['cli_rerun'] / r['cli_cold']:>8.3f}x"
+            line += f"  {' '.join(heavy) or '-'}"
         print(line, flush=True)
     print(
         "targets: cold/floor <= 1.5x at N=1000; no-change/cold <= 0.2x "
