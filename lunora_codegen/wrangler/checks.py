@@ -131,9 +131,10 @@ _PY_LEXEME = re.compile(
     r"|#[^\n]*+"
     r"|\n(class\b[^\n]*+)",  # not ``^``: a known first character lets the search skip ahead
 )
-# In Python 3.12 an f-string may nest the quote it is written with; leave those to ``ast``.
-_F_STRING = re.compile(r"(?<!\w)(?:[fF][rR]?|[rR][fF])['\"]")
-_F_PREFIXES = tuple(f"{p}{q}" for p in ("f", "F", "fr", "fR", "Fr", "FR") for q in "'\"")
+# A quote right after an ``f``/``fr`` prefix (or after ``if``, or inside a string: harmless
+# false alarms). In Python 3.12 an f-string may nest the quote it is written with, so those
+# files go to ``ast``. The quote comes first so that the search skips ahead to quotes.
+_F_QUOTE = re.compile(r"""['"](?:(?<=[fF].)|(?<=[fF][rR].))""")
 _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\(([^()]*)\))?[ \t]*:")
 _DOTTED = re.compile(r"[^\W\d]\w*(?:[ \t]*\.[ \t]*[^\W\d]\w*)*")
 
@@ -153,8 +154,8 @@ def _declared_classes_fast(source: str) -> frozenset[str] | None:
         return frozenset()
     if source.startswith("\ufeff") or "\r" in source or "\f" in source:
         return None
-    if any(prefix in source for prefix in _F_PREFIXES) and _F_STRING.search(source):
-        return None  # (substring tests first: the regex search takes ~15 ms at this size)
+    if _F_QUOTE.search(source) is not None:
+        return None
     classes: set[str] = set()
     for line in _PY_LEXEME.findall("\n" + source):
         if not line:

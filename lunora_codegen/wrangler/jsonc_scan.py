@@ -8,8 +8,8 @@ scalars (numbers, ``true``, ``Infinity``), so a ``"workflows": [`` inside a stri
 is never mistaken for the real key.
 
 It is a *span* scanner, not a validator: callers load the text first (:mod:`.jsonc_read`:
-json5's data, and json5's syntax errors with a line and column) and only then scan it. When the scanner meets
-something it cannot place it raises :class:`ScanError` with an offset.
+json5's data, and json5's syntax errors with a line and column) and only then scan it. When
+the scanner meets something it cannot place it raises :class:`ScanError` with an offset.
 
 Why a scanner rather than a library (evaluated 2026-11, see docs/wrangler.md and
 shared/reference/codegen.md §3):
