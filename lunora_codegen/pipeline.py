@@ -11,7 +11,8 @@ A run that changes nothing stays light: with a warm :class:`ParseCache` (kept in
 ``lunora dev``, restored from disk by a one-shot ``lunora codegen``) nothing is parsed,
 modelled or rendered, the lint gate and the wrangler reconciler are skipped while every file
 they read is unchanged since they last came back clean (:data:`_GATE_MEMO`, :data:`_PLAN_MEMO`),
-and libcst, pydantic, Jinja and json5 are never imported (a test holds the CLI to that).
+and libcst, pydantic, Jinja, json5 and tomlkit are never imported (a test holds the CLI to
+that; project discovery still reads ``main`` from a JSON/JSONC wrangler config with json5).
 """
 
 from __future__ import annotations
