@@ -43,8 +43,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-import json5
-
 __all__ = ["fast_load", "load_jsonc", "strict_json"]
 
 # Trivia between a trailing comma and its bracket: JSON whitespace and JSON5 comments (any
@@ -141,6 +139,8 @@ def load_jsonc(text: str) -> Any:
         strict, data = fast
         _remember(text, (strict, None))
         return data
+    import json5  # only here: JSONC never needs it, and it is a measurable import
+
     data = json5.loads(text)
     _remember(text, (None, data))
     return _copy(data)
