@@ -27,7 +27,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lunora_codegen.diagnostics import Diagnostic, Severity
-from lunora_codegen.wrangler.jsonc_read import load_jsonc
+from lunora_codegen.jsonc_read import load_jsonc
 from lunora_codegen.wrangler.jsonc_scan import ObjectNode, line_col, scan
 from lunora_codegen.wrangler.reconcile import read_config_text
 from lunora_codegen.wrangler.toml_edit import TomlConfig

@@ -7,8 +7,9 @@ edit the text through it. This scanner walks the same text and records byte-exac
 scalars (numbers, ``true``, ``Infinity``), so a ``"workflows": [`` inside a string or a comment
 is never mistaken for the real key.
 
-It is a *span* scanner, not a validator: callers load the text first (:mod:`.jsonc_read`:
-json5's data, and json5's syntax errors with a line and column) and only then scan it. When
+It is a *span* scanner, not a validator: callers load the text first
+(:mod:`lunora_codegen.jsonc_read`: json5's data, and json5's syntax errors with a line and
+column) and only then scan it. When
 the scanner meets something it cannot place it raises :class:`ScanError` with an offset.
 
 Why a scanner rather than a library (evaluated 2026-11, see docs/wrangler.md and

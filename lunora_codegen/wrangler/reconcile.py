@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lunora_codegen.diagnostics import Diagnostic, LunoraToolError, Severity, UserCodeError
+from lunora_codegen.jsonc_read import load_jsonc
 from lunora_codegen.wrangler.jsonc_config import (
     JsonSection,
     entry_position,
@@ -31,7 +32,6 @@ from lunora_codegen.wrangler.jsonc_config import (
     values_equal,
 )
 from lunora_codegen.wrangler.jsonc_edit import TextEdit, apply_edits, detect_style
-from lunora_codegen.wrangler.jsonc_read import load_jsonc
 from lunora_codegen.wrangler.jsonc_scan import ArrayNode, ObjectNode, ScanError, line_col, scan
 from lunora_codegen.wrangler.model import ReconcileResult, StaleEntry, WorkflowBinding
 from lunora_codegen.wrangler.plan import (

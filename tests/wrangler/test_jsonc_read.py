@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lunora_codegen.wrangler.jsonc_read import fast_load, load_jsonc, strict_json
+from lunora_codegen.jsonc_read import fast_load, load_jsonc, strict_json
 
 from .jsonc_gen import GeneratedDoc, documents
 
