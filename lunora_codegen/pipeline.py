@@ -267,21 +267,9 @@ class _Memo:
 
 
 def _lint_inputs(project: Project) -> list[Path]:
-    """The files the lint gate reads: exactly ``lints.sources.package_files(project)`` (a
-    test holds the two equal), listed here because that module imports libcst."""
-    files: list[Path] = []
-    if project.package_dir.is_dir():
-        for path in sorted(project.package_dir.rglob("*.py")):
-            relative = path.relative_to(project.package_dir).parts
-            if relative[0] == "_generated" or any(
-                part.startswith(".") or part == "__pycache__" for part in relative
-            ):
-                continue
-            files.append(path)
-    entry = project.entry_path
-    if entry is not None and entry.suffix == ".py" and entry.is_file() and entry not in files:
-        files.append(entry)
-    return files
+    """The files the lint gate reads (``lints.sources.package_files`` is the same list; that
+    module imports libcst, so the no-change check asks the project directly)."""
+    return project.source_files()
 
 
 #: ``cache.memo`` key: the inputs the lint gate last found nothing in

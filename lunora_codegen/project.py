@@ -48,6 +48,23 @@ class Project:
         """``<package>/steps.py``: where reusable steps are declared."""
         return self.package_dir / "steps.py"
 
+    def source_files(self) -> list[Path]:
+        """The user's own modules, sorted: the package's (``_generated/``, hidden folders and
+        ``__pycache__`` left out), then the worker entry when it lies outside the package."""
+        files: list[Path] = []
+        if self.package_dir.is_dir():
+            for path in sorted(self.package_dir.rglob("*.py")):
+                relative = path.relative_to(self.package_dir).parts
+                if relative[0] == "_generated" or any(
+                    part.startswith(".") or part == "__pycache__" for part in relative
+                ):
+                    continue
+                files.append(path)
+        entry = self.entry_path
+        if entry is not None and entry.suffix == ".py" and entry.is_file() and entry not in files:
+            files.append(entry)
+        return files
+
     @property
     def package_name(self) -> str:
         """The import name of the user's package (``lunora`` by default)."""

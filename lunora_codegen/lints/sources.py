@@ -260,19 +260,7 @@ class Sources:
 def package_files(project: Project) -> list[Path]:
     """The modules the lints read: the package's (``_generated/`` and hidden folders left out)
     and the worker entry."""
-    files: list[Path] = []
-    if project.package_dir.is_dir():
-        for path in sorted(project.package_dir.rglob("*.py")):
-            relative = path.relative_to(project.package_dir).parts
-            if relative[0] == "_generated" or any(
-                part.startswith(".") or part == "__pycache__" for part in relative
-            ):
-                continue
-            files.append(path)
-    entry = project.entry_path
-    if entry is not None and entry.suffix == ".py" and entry.is_file() and entry not in files:
-        files.append(entry)
-    return files
+    return project.source_files()
 
 
 def _parse(
