@@ -34,7 +34,7 @@ demo: setup
 	@sed -n '1,60p' $(EXAMPLE)/src/lunora/_generated/workflows.py
 	@echo
 	@echo "== run the welcome workflow on the local engine (virtual clock) =="
-	$(BIN)/lunora run channel_welcome --project $(EXAMPLE) --params '{"channel_id": "c1", "user_name": "Ada"}'
+	$(BIN)/lunora run channel_welcome --project $(EXAMPLE) --id welcome-c1 --params '{"channel_id": "c1", "user_name": "Ada"}'
 
 lint: setup
 	$(BIN)/ruff check .
