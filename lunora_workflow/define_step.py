@@ -14,7 +14,7 @@ from lunora_workflow.config import RetriesLike, StepConfigLike, build_config, co
 from lunora_workflow.durable import check_step_name
 from lunora_workflow.durations import Duration
 from lunora_workflow.errors import WorkflowDefinitionError
-from lunora_workflow.schema import resolve_hints
+from lunora_workflow.schema import args_and_return_types
 from lunora_workflow.step_context import RollbackContext, StepContext
 
 __all__ = ["RollbackHandler", "StepDefinition", "StepHandler", "define_step"]
@@ -72,16 +72,9 @@ class StepDefinition(Generic[A, R]):
         return f"<StepDefinition {self.name!r}>"
 
     def _hints(self) -> tuple[Any, Any]:
-        try:
-            hints = resolve_hints(self.handler)
-        except Exception as error:
-            raise WorkflowDefinitionError(
-                f'step "{self.name}": cannot resolve the annotations of '
-                f"{getattr(self.handler, '__qualname__', self.handler)!r}: {error}"
-            ) from error
-        names = _positional_names(self.handler) or []
-        args_type = hints.get(names[1], Any) if len(names) > 1 else Any
-        return args_type, hints.get("return", Any)
+        return args_and_return_types(
+            self.handler, lambda reason: WorkflowDefinitionError(f'step "{self.name}": {reason}')
+        )
 
     @property
     def args_type(self) -> Any:

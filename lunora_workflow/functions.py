@@ -26,7 +26,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from lunora_workflow.errors import LunoraWorkflowError
 from lunora_workflow.log import Logger, Sink
-from lunora_workflow.schema import resolve_hints
+from lunora_workflow.schema import args_and_return_types
 
 __all__ = [
     "ActionCtx",
@@ -170,17 +170,9 @@ class FunctionDefinition(FunctionReference[A, R]):
         return f"<{self.kind} {self.path} defined in {self.module}>"
 
     def _hints(self) -> tuple[Any, Any]:
-        try:
-            hints = resolve_hints(self.handler)
-        except Exception as error:
-            raise FunctionDefinitionError(
-                f"function {self.path}: cannot resolve the annotations of "
-                f"{getattr(self.handler, '__qualname__', self.handler)!r}: {error}"
-            ) from error
-        code = self.handler.__code__
-        names = code.co_varnames[: code.co_argcount]
-        args_type = hints.get(names[1], Any) if len(names) > 1 else Any
-        return args_type, hints.get("return", Any)
+        return args_and_return_types(
+            self.handler, lambda reason: FunctionDefinitionError(f"function {self.path}: {reason}")
+        )
 
     def declared_types(self) -> tuple[Any, Any]:
         """``(args type, result type)`` from the handler's annotations."""

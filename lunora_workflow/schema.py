@@ -17,12 +17,12 @@ import functools
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lunora_workflow.errors import SchemaError
 
-__all__ = ["describe", "is_pydantic_model", "parse_value", "resolve_hints"]
+__all__ = ["args_and_return_types", "describe", "is_pydantic_model", "parse_value", "resolve_hints"]
 
 
 def is_pydantic_model(tp: object) -> bool:
@@ -38,6 +38,21 @@ def resolve_hints(owner: Any) -> dict[str, Any]:
     """``typing.get_type_hints`` for a class or function, cached (works with postponed
     annotations, as long as the names are importable from the owner's module)."""
     return typing.get_type_hints(owner)
+
+
+def args_and_return_types(handler: Any, fail: Callable[[str], Exception]) -> tuple[Any, Any]:
+    """``(type of the second positional parameter, return type)`` of a ``(ctx, args) -> R``
+    handler, ``Any`` where unannotated. Steps and functions share this shape; ``fail`` builds
+    the caller's own error from the reason the annotations could not be resolved."""
+    try:
+        hints = resolve_hints(handler)
+    except Exception as error:
+        where = getattr(handler, "__qualname__", handler)
+        raise fail(f"cannot resolve the annotations of {where!r}: {error}") from error
+    code = getattr(handler, "__code__", None)
+    names = list(code.co_varnames[: code.co_argcount]) if code is not None else []
+    args_type = hints.get(names[1], Any) if len(names) > 1 else Any
+    return args_type, hints.get("return", Any)
 
 
 def describe(tp: object) -> str:
