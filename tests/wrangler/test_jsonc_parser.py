@@ -47,7 +47,9 @@ process.stdout.write(JSON.stringify({ checked: cases.length, failures }));
 @pytest.fixture(scope="module")
 def jsonc_parser() -> Path:
     if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+        pytest.fail(
+            "node is needed to check output with wrangler's jsonc-parser: install Node 20 and npm"
+        )
     if not (PARSER / "package.json").is_file():
         subprocess.run(
             ["sh", str(Path(__file__).with_name("setup_node.sh"))], check=True, timeout=300
