@@ -178,8 +178,10 @@ class DevLoop:
                 self.baseline.pop(path, None)
             elapsed_ms = (time.perf_counter() - started) * 1000
             outcome = RunOutcome(ok, tuple(written), tuple(changed), elapsed_ms)
-            self.outcomes.append(outcome)
+            # Report first: whoever waits on ``outcomes`` (tests, the dev server) then also
+            # sees the printed summary.
             self._report(outcome)
+            self.outcomes.append(outcome)
             if self.settle_heap:
                 self._settle_heap()
             return outcome
