@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,13 +24,18 @@ if str(APP) not in sys.path:
 
 @dataclass
 class Reply:
-    """What the backend answers: status, JSON body (or raw text), headers, delay."""
+    """What the backend answers: status, JSON body (or raw text), headers.
+
+    ``hold=True`` keeps the answer back until the test ends (or ``Backend.hold_limit``
+    seconds pass), so only the client's own timeout can end the exchange: timeout tests wait
+    on that, not on a race between two wall-clock delays.
+    """
 
     status: int = 200
     body: Any = None
     text: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    hold: bool = False
 
 
 @dataclass
@@ -46,8 +50,15 @@ class Request:
 class Backend:
     """A Lunora-like backend: ``respond(request) -> Reply`` decides each answer."""
 
+    #: How long a held answer waits at most; far beyond any timeout a test sets, so a client
+    #: that ignores its timeout gets the late answer and its test fails instead of hanging.
+    hold_limit = 60.0
+
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        #: How many answers the backend has sent or is sending (a held one once released).
+        self.answered = 0
+        self.release = threading.Event()
         self.respond: Callable[[Request], Reply] = lambda request: Reply(
             body={"result": {"echo": request.body.get("args")}}
         )
@@ -67,8 +78,10 @@ def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
             request = Request(self.path, self.headers.get("authorization"), body)
             backend.requests.append(request)
             reply = backend.respond(request)
-            if reply.delay:
-                time.sleep(reply.delay)
+            if reply.hold:
+                backend.release.wait(backend.hold_limit)
+            # counted before sending, so a client that has read an answer always sees it counted
+            backend.answered += 1
             data = (reply.text if reply.text is not None else json.dumps(reply.body)).encode()
             try:
                 self.send_response(reply.status)
@@ -99,6 +112,7 @@ def backend() -> Iterator[Backend]:
     try:
         yield state
     finally:
+        state.release.set()  # let held answers go so their threads end
         server.shutdown()
         server.server_close()
 
