@@ -236,29 +236,28 @@ class DevLoop:
         rules = InputFilter(self.project)
         return [p for p in paths if rules.accepts(p) and digest(p) != self.baseline.get(p)]
 
+    def _missed(self) -> list[Path]:
+        """Inputs whose content differs from what the last run saw, by a full content scan."""
+        current = snapshot(self.project)
+        return sorted(
+            path
+            for path in current.keys() | self.baseline.keys()
+            if current.get(path) != self.baseline.get(path)
+        )
+
     def watch(
         self, stop_event: threading.Event, on_ready: Callable[[], None] | None = None
     ) -> None:
         """Watch and regenerate until ``stop_event`` is set. Does not run codegen first.
 
-        ``on_ready`` is called once the file watches are in place (tests wait for it).
+        ``on_ready`` is called once the file watches are in place and every save made before
+        that has been caught up with (tests wait for it).
         """
         ready = on_ready
-        first = True
         while not stop_event.is_set():
             dirs = watch_dirs(self.project)
-            if not first:
-                # Files may have landed in a new folder before it was watched.
-                current = snapshot(self.project)
-                missed = sorted(
-                    path
-                    for path in current.keys() | self.baseline.keys()
-                    if current.get(path) != self.baseline.get(path)
-                )
-                if missed:
-                    self.regenerate(missed)
-            first = False
             rewatch = False
+            caught_up = False
             for changes in watchfiles.watch(
                 *dirs,
                 watch_filter=InputFilter(self.project),
@@ -272,15 +271,22 @@ class DevLoop:
                 rust_timeout=200,
                 yield_on_timeout=True,
             ):
-                if ready is not None:
-                    ready()
-                    ready = None
-                if not changes:
+                if not changes and caught_up:
                     continue
                 paths = sorted({Path(raw) for _change, raw in changes})
                 todo = self.pending(paths)
+                if not caught_up:
+                    # The watches are in place now. A save made between the last run's
+                    # snapshot and this point (before the first run, or in a folder that was
+                    # not watched yet) raised no event here: compare contents to find it.
+                    # Scanning only after the watches exist leaves no window in between.
+                    caught_up = True
+                    todo = sorted({*todo, *self._missed()})
                 if todo:
                     self.regenerate(todo)
+                if ready is not None:
+                    ready()
+                    ready = None
                 if watch_dirs(self.project) != dirs:
                     rewatch = True  # a sub-package appeared or went, or the package moved
                     break

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,10 +94,13 @@ class RecordingConsole(Console):
 
 
 @contextmanager
-def running_loop(root: Path) -> Iterator[tuple[DevLoop, RecordingConsole]]:
-    """A real :class:`DevLoop` watching ``root`` in a thread; stopped and joined on exit."""
+def running_loop(root: Path, **options: Any) -> Iterator[tuple[DevLoop, RecordingConsole]]:
+    """A real :class:`DevLoop` watching ``root`` in a thread; stopped and joined on exit.
+
+    ``options`` go to :class:`DevLoop` (e.g. ``step_ms``).
+    """
     console = RecordingConsole()
-    loop = DevLoop(root, console=console)
+    loop = DevLoop(root, console=console, **options)
     loop.regenerate()
     stop = threading.Event()
     ready = threading.Event()
