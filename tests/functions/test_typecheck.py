@@ -1,6 +1,7 @@
 """``mypy --strict`` keeps the generated references honest: a correct project checks clean,
 and the misuses in ``fixtures/functions/app/misuse.py`` (wrong args type, a result used as
-the wrong type, an unknown workflow name) are exactly the errors reported, with and without
+the wrong type, an unknown workflow name, another workflow's params) are exactly the errors
+reported, with and without
 ``lunora_codegen.mypy_plugin`` (which also checks dict literals: ``misuse_dicts.py``)."""
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def mypy(cwd: Path, cache: Path, *targets: str, plugin: bool = False) -> list[st
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
+#: ctx.workflows misuses in misuse.py: an unknown export, and another workflow's params type
+WORKFLOW_MISUSES = [
+    'misuse.py:26:29: error: Argument 1 to "get" of "Workflows" has incompatible type '
+    "\"Literal['no_such_workflow']\"; expected \"Literal['order']\"  [arg-type]",
+    'misuse.py:28:52: error: Argument "params" to "create" of "WorkflowHandle" has '
+    'incompatible type "PayArgs"; expected "OrderParams | Mapping[str, Any] | None"  [arg-type]',
+]
+
+
 @pytest.mark.slow
 def test_correct_projects_check_clean(mypy_cache: Path) -> None:
     assert mypy(FIXTURES / "app", mypy_cache, "fnapp") == []
@@ -57,13 +67,12 @@ def test_correct_projects_check_clean(mypy_cache: Path) -> None:
 @pytest.mark.slow
 def test_misuses_are_exactly_the_errors(mypy_cache: Path) -> None:
     assert mypy(FIXTURES / "app", mypy_cache, "misuse.py") == [
-        'misuse.py:15:11: error: Cannot infer value of type parameter "A" of "run" of '
+        'misuse.py:17:11: error: Cannot infer value of type parameter "A" of "run" of '
         '"WorkflowContext"  [misc]',
-        'misuse.py:17:32: error: Argument 1 to "run" of "WorkflowContext" has incompatible '
+        'misuse.py:19:32: error: Argument 1 to "run" of "WorkflowContext" has incompatible '
         'type "FunctionReference[CountArgs, int]"; expected '
         "\"FunctionReference[TypedDict({'text': str}), str]\"  [arg-type]",
-        'misuse.py:24:29: error: Argument 1 to "get" of "Workflows" has incompatible type '
-        "\"Literal['no_such_workflow']\"; expected \"Literal['order']\"  [arg-type]",
+        *WORKFLOW_MISUSES,
     ]
 
 
@@ -73,12 +82,11 @@ def test_with_the_plugin_dict_literals_are_checked_as_typeddicts(mypy_cache: Pat
     cache = mypy_cache / "plugin"
     assert mypy(app, cache, "fnapp", plugin=True) == []
     assert sorted(mypy(app, cache, "misuse.py", "misuse_dicts.py", plugin=True)) == [
-        'misuse.py:15:34: error: Argument 2 to "run" of "WorkflowContext" has incompatible '
+        'misuse.py:17:34: error: Argument 2 to "run" of "WorkflowContext" has incompatible '
         'type "CountArgs"; expected "AddArgs"  [arg-type]',
-        "misuse.py:17:18: error: Incompatible types in assignment (expression has type "
+        "misuse.py:19:18: error: Incompatible types in assignment (expression has type "
         '"int", variable has type "str")  [assignment]',
-        'misuse.py:24:29: error: Argument 1 to "get" of "Workflows" has incompatible type '
-        "\"Literal['no_such_workflow']\"; expected \"Literal['order']\"  [arg-type]",
+        *WORKFLOW_MISUSES,
         "misuse_dicts.py:15:65: error: Incompatible types (expression has type "
         '"Literal[\'urgent\']", TypedDict item "priority" has type '
         "\"Literal['low', 'high']\")  [typeddict-item]",
