@@ -24,6 +24,7 @@ __all__ = [
     "MissingBindingError",
     "NonRetryableError",
     "ReservedStepNameError",
+    "RollbackNotSupportedError",
     "SchemaError",
     "StepArgsError",
     "StepOutputError",
@@ -113,6 +114,15 @@ class InvalidEventTypeError(LunoraWorkflowError, ValueError):
 
 class InstanceStateError(LunoraWorkflowError):
     """An instance status or output read back from the binding could not be understood."""
+
+
+class RollbackNotSupportedError(LunoraWorkflowError, NotImplementedError):
+    """``terminate(rollback=True)`` was asked of a lunora workflow instance.
+
+    Cloudflare runs only *native* rollbacks on terminate, and the Python SDK registers none, so
+    lunora's rollbacks (which run inside the workflow body when it fails) would silently not
+    run. Refused before anything is sent; see docs/runtime.md, "Saga rollback".
+    """
 
 
 def is_non_retryable(error: BaseException) -> bool:

@@ -26,6 +26,7 @@ from lunora_workflow.errors import (
     InvalidInstanceIdError,
     InvalidParamsError,
     MissingBindingError,
+    RollbackNotSupportedError,
     SchemaError,
     UnknownWorkflowError,
 )
@@ -265,11 +266,22 @@ class InstanceHandle(Generic[O]):
         await _call(await self._get(), "resume")
 
     async def terminate(self, *, rollback: bool = False) -> None:
-        """Terminate the instance. ``rollback=True`` asks Cloudflare to run its *native*
-        rollbacks first; lunora's Python rollbacks are not native and do not run (see
-        docs/runtime.md)."""
-        instance = await self._get()
-        await _call(instance, "terminate", {"rollback": True} if rollback else None)
+        """Terminate the instance; no rollback runs.
+
+        ``rollback=True`` raises :class:`RollbackNotSupportedError` and sends nothing: on
+        terminate Cloudflare runs only *native* rollbacks, which the Python SDK cannot
+        register, so lunora's rollbacks would silently be skipped (docs/runtime.md).
+        """
+        if rollback:
+            raise RollbackNotSupportedError(
+                f'workflow "{self._spec.export}" instance "{self.id}": terminate(rollback=True) '
+                "cannot run lunora rollbacks: Cloudflare runs only native rollbacks on "
+                "terminate and the Python SDK registers none, so the instance would stop "
+                "without compensating. Nothing was sent. To compensate, have the workflow wait "
+                "for a cancel event and raise (its rollbacks run when the body fails), or call "
+                "terminate() to stop it without rollbacks."
+            )
+        await _call(await self._get(), "terminate")
 
     async def restart(self, *, from_step: str | None = None, count: int | None = None) -> None:
         """Restart the instance, from the beginning or from step ``from_step`` (its

@@ -64,7 +64,8 @@ class WorkflowInstanceHandle:
         self._engine._resume(self._engine._state(self._registration, self.id))
 
     async def terminate(self, *args: Any, **kwargs: Any) -> None:
-        """Terminate the instance (``rollback=`` is accepted and ignored: Python has none)."""
+        """Terminate the instance. ``rollback=True`` is accepted and, as on Cloudflare, runs no
+        lunora rollback (they are not native); the typed handle refuses the flag."""
         _options(args, kwargs, "terminate")
         self._engine._terminate(self._engine._state(self._registration, self.id))
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from lunora_workflow import WorkflowContext, define_workflow
+import pytest
+
+from lunora_workflow import (
+    RollbackContext,
+    StepContext,
+    WorkflowContext,
+    define_step,
+    define_workflow,
+)
+from lunora_workflow.errors import RollbackNotSupportedError
+from lunora_workflow.handles import WorkflowSpec, resolve_handle
 from lunora_workflow.testing import WorkflowTestEnv
 
 
@@ -54,3 +64,45 @@ async def test_bad_params_fail_the_instance(workflow_env: WorkflowTestEnv) -> No
     assert instance.error is not None
     assert instance.error.name == "NonRetryableError"
     assert instance.steps == []
+
+
+undone: list[str] = []
+
+
+@define_step(name="hold-seat")
+def hold_seat(ctx: StepContext, args: Params) -> str:
+    return f"seat for {args['name']}"
+
+
+@hold_seat.rollback
+def release_seat(ctx: RollbackContext[Params, str]) -> None:
+    undone.append(ctx.output)
+
+
+@define_workflow
+async def booking(ctx: WorkflowContext[Params]) -> str:
+    """Holds a seat (with a rollback), then waits for a confirmation."""
+    seat = await ctx.run_step(hold_seat, ctx.params)
+    await ctx.step.wait_for_event("confirm", type="confirm", timeout="1 day")
+    return seat
+
+
+async def test_terminate_with_rollback_is_refused_and_the_instance_keeps_running(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    undone.clear()
+    workflow_env.register_definition(booking, export="booking")
+    spec = WorkflowSpec.for_export("booking", booking)
+    handle = resolve_handle(workflow_env.env, "booking", {"booking": spec})
+    await handle.create(params={"name": "Ada"}, id="b1")
+    instance = workflow_env.instance("b1")
+    await instance.wait_for_status("waiting")
+
+    with pytest.raises(RollbackNotSupportedError, match="cannot run lunora rollbacks"):
+        await handle.get("b1").terminate(rollback=True)
+    assert instance.status() == "waiting"  # nothing reached the binding
+
+    await handle.get("b1").terminate()
+    assert instance.status() == "terminated"
+    await workflow_env.run_until_idle()
+    assert undone == []  # terminate never compensates; a failing body does

@@ -442,14 +442,17 @@ def check_runtime_handles(r: Result, mode: str) -> None:
     }
     kid = r["instances"]["kid-1"]
     assert (kid["workflow"], kid["status"], kid["output"]) == ("child", "complete", 42)
-    # create_batch, pause/resume, restart(from_step=) and terminate(rollback=True) reached the
-    # binding in the shapes workerd's WorkflowImpl/InstanceImpl take.
+    # create_batch, pause/resume, restart(from_step=) and terminate() reached the binding in
+    # the shapes workerd's WorkflowImpl/InstanceImpl take; terminate(rollback=True) was refused
+    # before reaching it (lunora rollbacks are not native, so Cloudflare would skip them).
     kid2, kid3 = r["instances"]["kid-2"], r["instances"]["kid-3"]
     assert (kid2["status"], kid2["output"]) == ("complete", 2)
     assert kid["restartOptions"] == {"from": {"name": "compute"}}
     assert kid["runs"] == 2  # ran again after the restart
     assert (kid3["status"], kid3["runs"]) == ("terminated", 0)
-    assert kid3["terminateOptions"] == {"rollback": True}
+    assert kid3["terminateOptions"] is None
+    refused = "lunora_workflow.errors.RollbackNotSupportedError"
+    assert observed(r, "terminate-rollback") == [[refused]]
     assert observed(r, "child-status") == [
         ["lunora_workflow.handles.InstanceStatus", "complete", 42]
     ]

@@ -16,6 +16,7 @@ from lunora_workflow.errors import (
     InvalidInstanceIdError,
     InvalidParamsError,
     MissingBindingError,
+    RollbackNotSupportedError,
     UnknownWorkflowError,
 )
 from lunora_workflow.handles import (
@@ -248,7 +249,6 @@ async def test_get_is_lazy_and_methods_call_the_instance() -> None:
     await instance.pause()
     await instance.resume()
     await instance.terminate()
-    await instance.terminate(rollback=True)
     await instance.restart()
     await instance.restart(from_step="charge", count=2)
     await instance.send_event("approval", {"approved": True})
@@ -257,13 +257,29 @@ async def test_get_is_lazy_and_methods_call_the_instance() -> None:
         ("instance.pause", "inst-1", (), {}),
         ("instance.resume", "inst-1", (), {}),
         ("instance.terminate", "inst-1", (), {}),
-        ("instance.terminate", "inst-1", (), {"rollback": True}),
         ("instance.restart", "inst-1", (), {}),
         ("instance.restart", "inst-1", ({"from": {"name": "charge", "count": 2}},), {}),
         ("instance.send_event", "inst-1", (), {"type": "approval", "payload": {"approved": True}}),
     ]
     with pytest.raises(InvalidInstanceIdError):
         handle.get("")
+
+
+async def test_terminate_with_rollback_is_refused_and_sends_nothing() -> None:
+    # Cloudflare runs only native rollbacks on terminate; lunora's would silently not run.
+    handle, binding = _handle()
+    with pytest.raises(RollbackNotSupportedError) as caught:
+        await handle.get("inst-1").terminate(rollback=True)
+    message = str(caught.value)
+    assert message.startswith(
+        'workflow "channel_welcome" instance "inst-1": terminate(rollback=True) cannot run '
+        "lunora rollbacks"
+    )
+    assert "Nothing was sent" in message
+    assert isinstance(caught.value, NotImplementedError)
+    assert binding.calls == []
+    await handle.get("inst-1").terminate(rollback=False)
+    assert binding.calls == [("get", "inst-1", (), {}), ("instance.terminate", "inst-1", (), {})]
 
 
 async def test_send_event_validation() -> None:
