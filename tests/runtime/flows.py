@@ -155,7 +155,12 @@ async def order_that_sleeps(ctx: WorkflowContext[Any]) -> str:
 
 @define_step(name="slow")
 async def slow(ctx: StepContext, args: Item) -> Hold:
-    await asyncio.sleep(0.01)  # finishes after "fast", though it started first
+    # Finishes after "fast", though it started first: wait on fast's journal entry rather than
+    # on the clock (bounded, so a serialised run cannot hang; it would then fail the order check).
+    for _ in range(10_000):
+        if any(event.startswith("fast ") for event in JOURNAL.events):
+            break
+        await asyncio.sleep(0)
     JOURNAL.events.append(f"slow {args.name}")
     return {"hold": args.name, "amount": args.amount}
 
