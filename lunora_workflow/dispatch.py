@@ -127,8 +127,9 @@ class DispatchTimeoutError(FunctionCallError):
 
 
 class DispatchConfigError(FunctionCallError):
-    """The function is not local and ``LUNORA_ORIGIN_URL`` / ``LUNORA_ADMIN_TOKEN`` are not
-    both set, so it cannot be dispatched anywhere."""
+    """The Worker is not set up to dispatch: ``LUNORA_ORIGIN_URL`` / ``LUNORA_ADMIN_TOKEN`` are
+    not both set, or httpx is not among its packages. Retryable, like the original's
+    ``INTERNAL`` configuration error (a redeploy fixes it)."""
 
 
 def _error_from_envelope(status: int, envelope: Any, headers: Mapping[str, str], path: str) -> Any:
@@ -191,11 +192,22 @@ async def dispatch_http(
 
     Raises :class:`DispatchError` (or a subclass) for an error envelope,
     :class:`DispatchTimeoutError` after ``timeout_ms`` (default: the settings' 30 s) and a plain
-    retryable :class:`FunctionCallError` (code ``INTERNAL``) for anything unreadable.
+    retryable :class:`FunctionCallError` (code ``INTERNAL``) for anything unreadable;
+    :class:`DispatchConfigError` when httpx cannot be imported.
     """
     import asyncio
 
-    import httpx  # lazily: only Workers that dispatch over HTTP pay for it
+    try:
+        import httpx  # lazily: only Workers that dispatch over HTTP pay for it
+    except ImportError as error:
+        # A Worker bundles only the packages its pyproject.toml lists; say so instead of
+        # failing every retry with a bare "No module named 'httpx'".
+        raise DispatchConfigError(
+            "INTERNAL",
+            f"{_LABEL}: function dispatch of {function_path} needs httpx, which this Worker "
+            'does not have: add "httpx" to the dependencies in its pyproject.toml',
+            function_path=function_path,
+        ) from error
 
     limit = dispatch_settings().timeout_ms if timeout_ms is None else timeout_ms
     body: dict[str, Any] = {"args": args, "functionPath": function_path}

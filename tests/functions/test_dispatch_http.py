@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import sys
 from typing import Any, TypedDict
 
 import pytest
@@ -13,6 +14,7 @@ from lunora_workflow.calls import FunctionNotFoundError
 from lunora_workflow.dispatch import (
     DECLINE_HEADER,
     DeterministicDispatchError,
+    DispatchConfigError,
     DispatchDeclinedError,
     DispatchError,
     DispatchTimeoutError,
@@ -161,6 +163,22 @@ async def test_a_slow_backend_times_out_as_a_retryable_503(backend: Backend) -> 
     assert caught.value.status == 503
     assert "timed out after 200ms" in str(caught.value)
     assert not is_non_retryable(caught.value)
+
+
+async def test_a_worker_without_httpx_is_told_to_add_it(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Worker bundles only the packages its pyproject lists: importing httpx fails there.
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    with pytest.raises(DispatchConfigError) as caught:
+        await call(backend)
+    assert str(caught.value) == (
+        "lunora_workflow: function dispatch of messages:send needs httpx, which this Worker "
+        'does not have: add "httpx" to the dependencies in its pyproject.toml'
+    )
+    assert caught.value.function_path == "messages:send"
+    assert isinstance(caught.value.__cause__, ImportError)
+    assert backend.requests == []
 
 
 async def test_a_refused_connection_is_retryable(backend: Backend) -> None:
