@@ -237,3 +237,44 @@ def test_a_failed_instance_shows_its_error(page: Page, studio_url: str) -> None:
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("was rejected")
     shot(page, "9-instances-filtered")
+
+
+def test_nothing_is_clickable_before_the_script_has_wired_it(page: Page, studio_url: str) -> None:
+    """Buttons come disabled from the server and studio.js enables them, so a click that lands
+    before the script ran waits (Playwright) or does nothing (a person), instead of being lost
+    or submitting a form natively."""
+    page.route(
+        "**/static/studio.js",
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=""),
+    )
+    page.goto(studio_url + "/workflows/expense_approval/start")
+    controls = [
+        page.get_by_role("tab", name="Form"),
+        page.get_by_role("tab", name="JSON"),
+        page.get_by_role("button", name="Start instance"),
+    ]
+    for control in controls:
+        expect(control).to_be_disabled()
+    page.unroute("**/static/studio.js")
+    page.reload()
+    for control in controls:
+        expect(control).to_be_enabled()
+    page.fill("#field-request_id", "exp-45")
+    page.fill("#field-amount_cents", "3")
+    page.fill("#instance-id", "exp-45")
+    page.get_by_role("button", name="Start instance").click()
+    expect_status(page, "waiting")
+    instance_url = page.url
+
+    page.route(
+        "**/static/studio.js",
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=""),
+    )
+    page.goto(instance_url)
+    for name in ("Pause", "Resume", "Terminate", "Send"):
+        expect(page.get_by_role("button", name=name)).to_be_disabled()
+    page.unroute("**/static/studio.js")
+    page.reload()
+    expect(page.get_by_role("button", name="Pause")).to_be_enabled()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    expect(page.get_by_role("button", name="Resume")).to_be_disabled()  # not paused

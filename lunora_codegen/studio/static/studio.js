@@ -109,6 +109,8 @@
       }
       status.textContent = "Not started: fix the highlighted fields.";
     });
+    // Rendered disabled so that nothing is clickable before these handlers exist.
+    form.querySelectorAll("[data-tab], #start-submit").forEach((b) => { b.disabled = false; });
   }
 
   function safeJson(text) {
