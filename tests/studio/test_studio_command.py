@@ -60,15 +60,16 @@ def test_the_command_serves_the_project_on_loopback(
     studio_process: tuple[subprocess.Popen[str], str],
 ) -> None:
     _process, url = studio_process
-    # The URL is printed just before uvicorn binds: give it a moment.
-    for _ in range(100):
+    # The URL is printed just before uvicorn binds: give it a moment (30 s: generous).
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            response = httpx.get(url + "/workflows", timeout=2)
+            response = httpx.get(url + "/workflows", timeout=5)
             break
         except httpx.TransportError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"nothing answered on {url}")
             time.sleep(0.1)
-    else:
-        pytest.fail(f"nothing answered on {url}")
     assert response.status_code == 200
     assert "expense_approval" in response.text
     assert "local engine" in response.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from typing import Any
 
 from conftest import BASE_URL, Studio
@@ -15,13 +16,18 @@ WELCOME = {"channel_id": "general", "user_name": "Ada"}
 
 
 async def wait_status(studio: Studio, export: str, instance_id: str, *wanted: str) -> Any:
-    """Poll the JSON API until the instance reaches one of ``wanted`` (10 s at most)."""
-    for _ in range(200):
+    """Poll the JSON API until the instance reaches one of ``wanted`` (30 s at most: generous,
+    a shared CI machine may be slow; a passing run takes milliseconds)."""
+    deadline = time.monotonic() + 30
+    while True:
         detail = (await studio.client.get(f"/api/instances/{export}/{instance_id}")).json()
         if detail["status"] in wanted:
             return detail
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{export}/{instance_id} stayed {detail['status']}, wanted {wanted}"
+            )
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{export}/{instance_id} stayed {detail['status']}, wanted {wanted}")
 
 
 async def start(studio: Studio, export: str, body: dict[str, Any]) -> str:
