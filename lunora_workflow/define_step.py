@@ -14,6 +14,7 @@ from lunora_workflow.config import RetriesLike, StepConfigLike, build_config, co
 from lunora_workflow.durable import check_step_name
 from lunora_workflow.durations import Duration
 from lunora_workflow.errors import WorkflowDefinitionError
+from lunora_workflow.saga import check_rollback_name
 from lunora_workflow.schema import args_and_return_types
 from lunora_workflow.step_context import RollbackContext, StepContext
 
@@ -120,6 +121,7 @@ class StepDefinition(Generic[A, R]):
                 raise WorkflowDefinitionError(f"{where}: the rollback must be a function")
             if self.rollback_handler is not None and self.rollback_handler is not handler:
                 raise WorkflowDefinitionError(f"{where}: a rollback is already registered")
+            _check_rollback_name(self.name)
             self.rollback_handler = handler
             settings = _config(retries, timeout, config, where)
             if settings is not None:
@@ -127,6 +129,13 @@ class StepDefinition(Generic[A, R]):
             return handler
 
         return register if fn is None else register(fn)
+
+
+def _check_rollback_name(label: str) -> None:
+    try:
+        check_rollback_name(label, api="define_step")
+    except ValueError as error:
+        raise WorkflowDefinitionError(str(error)) from error
 
 
 @overload
@@ -199,6 +208,8 @@ def define_step(
         where = f'step "{label}"'
         if rollback is not None and not callable(rollback):
             raise WorkflowDefinitionError(f"{where}: `rollback` must be a function when provided")
+        if rollback is not None:
+            _check_rollback_name(label)
         return StepDefinition(
             fn,
             name=label,

@@ -10,11 +10,13 @@ Also here: the checks every stored result goes through (JSON, 1 MiB) and step-na
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from lunora_workflow import naming
 from lunora_workflow.errors import (
+    InvalidStepNameError,
     ReservedStepNameError,
     StepOutputError,
     from_platform_error,
@@ -22,7 +24,12 @@ from lunora_workflow.errors import (
 )
 from lunora_workflow.serialize import MAX_STEP_OUTPUT_BYTES, NotJsonError, json_size, to_jsonable
 
-__all__ = ["check_step_name", "run_durable", "stored_result"]
+__all__ = ["MAX_STEP_NAME_LENGTH", "check_step_name", "run_durable", "stored_result"]
+
+#: Cloudflare's step-name rules (workers-sdk ``validators.ts``): at most this many characters
+#: and no control characters; the engine fails the instance on a violation.
+MAX_STEP_NAME_LENGTH = 256
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 
 #: ``body(raw_sdk_ctx)``: the step's work; may return an awaitable.
 StepBody = Callable[[Any], Any]
@@ -45,7 +52,25 @@ def check_step_name(name: object, *, api: str) -> str:
             f'{api}: step name "{name}" is reserved — the "{naming.RESERVED_STEP_PREFIX}" '
             "prefix is used by the framework's own steps"
         )
+    check_platform_step_name(name, api=api)
     return name
+
+
+def check_platform_step_name(name: str, *, api: str, what: str = "step name") -> None:
+    """Raise :class:`InvalidStepNameError` when Cloudflare would refuse ``name``: before the
+    call, with the length or the offending character, instead of the engine's generic fatal
+    error mid-run."""
+    if len(name) > MAX_STEP_NAME_LENGTH:
+        raise InvalidStepNameError(
+            f"{api}: {what} {name[:40]!r}... is {len(name)} characters long; Cloudflare allows "
+            f"at most {MAX_STEP_NAME_LENGTH}"
+        )
+    bad = _CONTROL_CHARACTER.search(name)
+    if bad is not None:
+        raise InvalidStepNameError(
+            f"{api}: {what} {name!r} contains the control character {bad.group()!r} at "
+            f"index {bad.start()}; Cloudflare refuses control characters in step names"
+        )
 
 
 def stored_result(name: str, value: Any) -> Any:

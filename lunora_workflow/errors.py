@@ -20,6 +20,7 @@ __all__ = [
     "InvalidEventTypeError",
     "InvalidInstanceIdError",
     "InvalidParamsError",
+    "InvalidStepNameError",
     "LunoraWorkflowError",
     "MissingBindingError",
     "NonRetryableError",
@@ -68,7 +69,12 @@ class InvalidConfigError(LunoraWorkflowError, ValueError):
     """A retries/timeout/duration value is malformed; the message names the step and value."""
 
 
-class ReservedStepNameError(LunoraWorkflowError, ValueError):
+class InvalidStepNameError(LunoraWorkflowError, ValueError):
+    """A step name breaks Cloudflare's rules (at most 256 characters, no control characters)
+    or lunora's (a non-empty string, not reserved)."""
+
+
+class ReservedStepNameError(InvalidStepNameError):
     """A user step name starts with the framework's reserved ``lunora:`` prefix."""
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lunora_workflow.config import StepConfigLike, config_from
 from lunora_workflow.durable import check_step_name, run_durable, stored_result
 from lunora_workflow.errors import SchemaError, StepArgsError, StepOutputError
+from lunora_workflow.saga import check_rollback_name
 from lunora_workflow.schema import describe, parse_value
 from lunora_workflow.step_context import StepContext, StepInfo
 
@@ -59,6 +60,8 @@ async def run_step(
     if not hasattr(step, "handler") or not hasattr(step, "rollback_handler"):
         raise TypeError(f"ctx.run_step expects a define_step step, got {step!r}")
     label = check_step_name(step.name if name is None else name, api="ctx.run_step")
+    if step.rollback_handler is not None:
+        check_rollback_name(label, api="ctx.run_step")
     where = f'step "{label}"'
     settings = step.config if config is KEEP_CONFIG else config_from(config, where=where)
     args_type, returns = step.args_type, step.returns_type

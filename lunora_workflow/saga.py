@@ -15,14 +15,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lunora_workflow import naming
-from lunora_workflow.durable import run_durable
+from lunora_workflow.durable import check_platform_step_name, run_durable
 from lunora_workflow.step_context import RollbackContext, StepInfo
 
 if TYPE_CHECKING:
     from lunora_workflow.context import WorkflowContext
     from lunora_workflow.define_step import StepDefinition
 
-__all__ = ["ROLLBACK_STEP_PREFIX", "CompletedStep", "Saga", "rollback_step_name"]
+__all__ = [
+    "ROLLBACK_STEP_PREFIX",
+    "CompletedStep",
+    "Saga",
+    "check_rollback_name",
+    "rollback_step_name",
+]
 
 ROLLBACK_STEP_PREFIX = naming.RESERVED_STEP_PREFIX + "rollback:"
 
@@ -30,6 +36,17 @@ ROLLBACK_STEP_PREFIX = naming.RESERVED_STEP_PREFIX + "rollback:"
 def rollback_step_name(step_name: str) -> str:
     """The durable step that runs the rollback of ``step_name``."""
     return ROLLBACK_STEP_PREFIX + step_name
+
+
+def check_rollback_name(step_name: str, *, api: str) -> None:
+    """Refuse a step label whose rollback step name Cloudflare would reject.
+
+    Checked up front (at definition and at ``run_step``) because compensation is the wrong
+    moment to find out: a refused rollback step is logged and skipped like a failing one.
+    """
+    check_platform_step_name(
+        rollback_step_name(step_name), api=api, what=f'the rollback step name of "{step_name}"'
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from lunora_workflow import (
 )
 from lunora_workflow.errors import (
     InvalidConfigError,
+    InvalidStepNameError,
     ReservedStepNameError,
     StepArgsError,
     WorkflowDefinitionError,
@@ -187,6 +188,38 @@ async def test_config_override_reaches_the_sdk(implicit: bool) -> None:
         ("typed", {"retries": {"limit": 1, "delay": "5 seconds"}, "timeout": "1 minute"}),
         ("typed", None),
     ]
+
+
+def test_a_step_with_a_rollback_needs_room_for_the_rollback_step_name() -> None:
+    # "lunora:rollback:" takes 16 of Cloudflare's 256 characters: a longer label would only
+    # fail during compensation, where a refused rollback is logged and skipped.
+    fits = define_step(handler=lambda c, a: 1, name="x" * 240, rollback=lambda c: None)
+    assert fits.name == "x" * 240
+    too_long = "x" * 241
+    expected = (
+        f'define_step: the rollback step name of "{too_long}" \'lunora:rollback:xxxxxxxxxxxxxxxx'
+        "xxxxxxxx'... is 257 characters long; Cloudflare allows at most 256"
+    )
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        define_step(handler=lambda c, a: 1, name=too_long, rollback=lambda c: None)
+    assert str(caught.value) == expected
+
+    plain = define_step(handler=lambda c, a: 1, name=too_long)  # no rollback: fine
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        plain.rollback(lambda c: None)
+    assert str(caught.value) == expected
+    assert plain.rollback_handler is None
+
+
+async def test_run_step_checks_the_rollback_name_of_an_override(run: Runner) -> None:
+    @define_workflow
+    async def flow(ctx: WorkflowContext[Any]) -> Any:
+        return await ctx.run_step(flows.reserve, flows.Item(name="a", amount=1), name="y" * 241)
+
+    memo = Memo()
+    with pytest.raises(InvalidStepNameError, match=r"^ctx\.run_step: the rollback step name of"):
+        await run(flow, memo=memo)
+    assert memo.issued == []
 
 
 async def test_run_step_rejects_reserved_override_and_non_steps(run: Runner) -> None:

@@ -18,6 +18,7 @@ from lunora_workflow import (
 from lunora_workflow.errors import (
     InvalidConfigError,
     InvalidEventTypeError,
+    InvalidStepNameError,
     ReservedStepNameError,
     StepOutputError,
 )
@@ -259,6 +260,39 @@ async def test_reserved_names_are_refused(run: Runner, name: str) -> None:
         f'ctx.step.do: step name "{name}" is reserved — the "lunora:" prefix is used by the '
         "framework's own steps"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("x" * 256, None),
+        (
+            "x" * 257,
+            "ctx.step.do: step name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... is 257 "
+            "characters long; Cloudflare allows at most 256",
+        ),
+        (
+            "a\nb",
+            "ctx.step.do: step name 'a\\nb' contains the control character '\\n' at index 1; "
+            "Cloudflare refuses control characters in step names",
+        ),
+    ],
+)
+async def test_step_names_follow_cloudflare_rules(
+    run: Runner, name: str, message: str | None
+) -> None:
+    @define_workflow
+    async def flow(ctx: WorkflowContext[Any]) -> Any:
+        return await ctx.step.do(name, lambda: 1)
+
+    memo = Memo()
+    if message is None:
+        assert await run(flow, memo=memo) == 1
+        return
+    with pytest.raises(InvalidStepNameError) as caught:
+        await run(flow, memo=memo)
+    assert str(caught.value) == message
+    assert memo.issued == []  # refused before the platform saw it
 
 
 @pytest.mark.parametrize(
