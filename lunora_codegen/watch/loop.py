@@ -31,7 +31,7 @@ import watchfiles
 from lunora_codegen.diagnostics import LunoraToolError, UserCodeError, display_path
 from lunora_codegen.extract import ParseCache
 from lunora_codegen.pipeline import Planner, run
-from lunora_codegen.project import Project, load_project
+from lunora_codegen.project import Project, load_project, read_wrangler_config
 from lunora_codegen.watch.incremental import IncrementalParser
 from lunora_codegen.watch.inputs import InputFilter, Snapshot, digest, snapshot, watch_dirs
 
@@ -61,6 +61,17 @@ def _mark(good: bool) -> str:
     except (UnicodeEncodeError, LookupError):
         return "ok:" if good else "error:"
     return symbol
+
+
+def _readable(config: Path | None) -> bool:
+    """False when ``config`` exists but does not parse (discovery then ignores its ``main``)."""
+    if config is None or not config.is_file():
+        return True
+    try:
+        read_wrangler_config(config)
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -113,9 +124,17 @@ class DevLoop:
         if not any(path in rules.singles for path in changed):
             return
         try:
-            self.project = load_project(self.start)
+            project = load_project(self.start)
         except LunoraToolError as error:
             self.console.error(f"lunora: {error}; keeping the previous project settings")
+            return
+        if project.config_path == self.project.config_path and not _readable(project.config_path):
+            # Discovery takes the package's place from the config's ``main``; a config that
+            # does not parse says nothing about it. Keep the known layout, so that the run
+            # reports the config's own error at its line and column instead of a package
+            # missing from a made-up place.
+            return
+        self.project = project
 
     def _invalidate(self, paths: Sequence[Path]) -> None:
         """Make the parse cache re-read ``paths``, whatever their mtime and size say.

@@ -285,3 +285,26 @@ def test_settling_the_heap_keeps_runs_correct(tmp_path: Path) -> None:
         assert gc.get_freeze_count() > 0  # frozen again after the unfreezing run
     finally:
         gc.unfreeze()
+
+
+def test_a_broken_wrangler_config_is_reported_at_its_location_and_recovers(
+    tmp_path: Path,
+) -> None:
+    """Discovery reads the package's place from the config's ``main``: a save that breaks the
+    config must be reported as the config's syntax error, not as a missing package."""
+    root = make_project(tmp_path, "first")
+    config = root / "wrangler.jsonc"
+    loop = DevLoop(root, console=(console := RecordingConsole()))
+    assert loop.regenerate().ok
+    good_config = config.read_text(encoding="utf-8")
+    good_output = generated(root)
+    save(config, good_config.replace('"main":', '"main" "x":'))
+    assert not loop.regenerate([config.resolve()]).ok
+    assert "wrangler.jsonc:4:10: error LW001: cannot parse wrangler.jsonc" in console.text()
+    assert "no lunora package" not in console.text()
+    assert loop.project.package_dir == (root / "src/lunora").resolve()
+    assert generated(root) == good_output
+    save(config, good_config)
+    save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+    assert loop.regenerate([config.resolve(), (root / "src/lunora/workflows.py").resolve()]).ok
+    assert "class SecondWorkflow" in generated(root)
