@@ -7,16 +7,21 @@ Python Workers import modules relative to the directory of ``main`` (for ``main 
     [tool.lunora]
     package = "src/lunora"          # the folder holding workflows.py, steps.py, _generated/
     config = "wrangler.jsonc"       # the wrangler config to reconcile
+
+A ``pyproject.toml`` that does not parse, or a ``[tool.lunora]`` setting of the wrong type, is
+a :class:`~lunora_codegen.diagnostics.UserCodeError` pointing at the file, line and column:
+silently falling back to the defaults would run codegen on the wrong folder.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lunora_codegen.diagnostics import ProjectNotFoundError
+from lunora_codegen.diagnostics import Diagnostic, ProjectNotFoundError, UserCodeError
 
 __all__ = ["CONFIG_NAMES", "Project", "find_project", "load_project", "read_wrangler_config"]
 
@@ -99,17 +104,91 @@ def find_project(start: Path) -> Path:
     )
 
 
+#: tomllib's location suffix before Python 3.13 put it on the exception
+_TOML_WHERE = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+#: a table header, ``[tool.lunora]`` or ``[ tool . "lunora" ]``
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]*?)\s*\]")
+_SETTING_TYPES: dict[str, type] = {"package": str, "config": str}
+
+
+def _toml_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> UserCodeError:
+    message = str(error).splitlines()[0]
+    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+    where = _TOML_WHERE.search(message)
+    if where is not None:
+        message = message[: where.start()]
+        if line is None:
+            if where.group(1) is not None:
+                line, column = int(where.group(1)), int(where.group(2))
+            else:  # end of document
+                line = text.count("\n") + 1
+                column = len(text) - (text.rfind("\n") + 1) + 1
+    return UserCodeError(
+        [Diagnostic(path, line or 1, column or 1, f"cannot parse {path.name}: {message}")]
+    )
+
+
+def _setting_position(text: str, key: str) -> tuple[int, int]:
+    """Where ``key`` is set under ``[tool.lunora]`` (the header itself, or 1:1, when the
+    line cannot be found)."""
+    table: str | None = None
+    header: tuple[int, int] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _TABLE.match(line)
+        if match is not None and not line.lstrip().startswith("[["):
+            table = re.sub(r"[\s\"']", "", match.group(1))
+            if table == "tool.lunora":
+                header = (number, line.index("[") + 1)
+            continue
+        stripped = line.lstrip()
+        if table == "tool.lunora" and re.match(rf"[\"']?{re.escape(key)}[\"']?\s*=", stripped):
+            return number, len(line) - len(stripped) + 1
+        if table is None and re.match(rf"tool\s*\.\s*lunora\s*\.\s*{re.escape(key)}\b", stripped):
+            return number, len(line) - len(stripped) + 1
+    return header or (1, 1)
+
+
 def _tool_settings(root: Path) -> dict[str, Any]:
+    """``[tool.lunora]`` of ``root/pyproject.toml``. Raises :class:`UserCodeError` (file, line,
+    column) when the file does not parse or a setting has the wrong type."""
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return {}
-    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    settings = data.get("tool", {}).get("lunora", {})
-    return settings if isinstance(settings, dict) else {}
+    text = pyproject.read_text(encoding="utf-8-sig")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _toml_error(pyproject, text, error) from None
+    tool = data.get("tool", {})
+    settings = tool.get("lunora", {}) if isinstance(tool, dict) else {}
+    if not isinstance(settings, dict):
+        line, column = _setting_position(text, "lunora")
+        raise UserCodeError([Diagnostic(pyproject, line, column, "[tool.lunora] must be a table")])
+    problems = []
+    for key, expected in _SETTING_TYPES.items():
+        value = settings.get(key)
+        if value is not None and not isinstance(value, expected):
+            line, column = _setting_position(text, key)
+            problems.append(
+                Diagnostic(
+                    pyproject,
+                    line,
+                    column,
+                    f"[tool.lunora] {key} must be a string (a path relative to "
+                    f"{pyproject.name}), got {type(value).__name__}: {value!r}",
+                )
+            )
+    if problems:
+        raise UserCodeError(problems)
+    return settings
 
 
 def load_project(start: Path | None = None) -> Project:
-    """Discover the project at or above ``start`` (default: the current directory)."""
+    """Discover the project at or above ``start`` (default: the current directory).
+
+    Raises :class:`ProjectNotFoundError` when there is none, and :class:`UserCodeError` when
+    its ``pyproject.toml`` does not parse or ``[tool.lunora]`` is malformed.
+    """
     root = find_project(start if start is not None else Path.cwd())
     settings = _tool_settings(root)
 

@@ -61,11 +61,41 @@ def _json_result(result: RunResult, check: bool) -> dict[str, Any]:
     }
 
 
+def _report(error: UserCodeError, *, check: bool, as_json: bool) -> None:
+    """Print every diagnostic of ``error`` (as JSON with ``--json``)."""
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": False,
+                    "mode": "check" if check else "write",
+                    "diagnostics": [
+                        {
+                            "path": display_path(d.path),
+                            "line": d.line,
+                            "column": d.column,
+                            "severity": d.severity.value,
+                            "message": d.message,
+                        }
+                        for d in error.diagnostics
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    for diagnostic in error.diagnostics:
+        click.echo(diagnostic.format(), err=True)
+    count = sum(1 for d in error.diagnostics if d.is_error)
+    click.echo(f"Found {_plural(count, 'error')}; nothing was written.", err=True)
+
+
 @click.command("codegen")
 @click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    # exists=True: a mistyped folder must not fall through to a project above the cwd
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="Project folder (default: the nearest one with a wrangler config or pyproject.toml).",
 )
@@ -85,7 +115,11 @@ def codegen(
     writes only the files whose content changed. With --check, nothing is written and the exit
     code is 1 when anything is out of date (for CI and pre-commit).
     """
-    project = load_project(project_dir)
+    try:
+        project = load_project(project_dir)
+    except UserCodeError as error:  # a pyproject.toml that does not parse, say
+        _report(error, check=check, as_json=as_json)
+        ctx.exit(1)
     # One-shot runs keep parsed facts on disk so that a no-change rerun skips libcst entirely.
     cache_path = default_cache_path(project)
     cache = ParseCache.load(cache_path)
@@ -97,31 +131,7 @@ def codegen(
     try:
         result = run(project, check=check, prune=prune, cache=cache, warm=True)
     except UserCodeError as error:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "ok": False,
-                        "mode": "check" if check else "write",
-                        "diagnostics": [
-                            {
-                                "path": display_path(d.path),
-                                "line": d.line,
-                                "column": d.column,
-                                "severity": d.severity.value,
-                                "message": d.message,
-                            }
-                            for d in error.diagnostics
-                        ],
-                    },
-                    indent=2,
-                )
-            )
-        else:
-            for diagnostic in error.diagnostics:
-                click.echo(diagnostic.format(), err=True)
-            count = sum(1 for d in error.diagnostics if d.is_error)
-            click.echo(f"Found {_plural(count, 'error')}; nothing was written.", err=True)
+        _report(error, check=check, as_json=as_json)
         ctx.exit(1)
     finally:
         if cache.dirty:

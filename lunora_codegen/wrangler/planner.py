@@ -12,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from lunora_codegen.diagnostics import display_path
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.pipeline import PlanResult
 from lunora_codegen.project import Project
@@ -48,6 +49,13 @@ def wrangler_planner(project: Project, model: ProjectModel, *, prune: bool) -> P
     if config is None or not config.is_file():
         if not model.workflows:
             return PlanResult()
+        if config is not None:  # named by [tool.lunora] config, but not there
+            return PlanResult(
+                warnings=[
+                    f"{display_path(config)} (set by [tool.lunora] config in pyproject.toml)"
+                    " does not exist: the workflows are not bound"
+                ]
+            )
         return PlanResult(
             warnings=["no wrangler config found: add wrangler.jsonc to bind the workflows"]
         )

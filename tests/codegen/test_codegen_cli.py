@@ -129,3 +129,55 @@ def test_corrupt_cache_is_ignored(project: Path, lunora_cache_dir: Path) -> None
     assert result.exit_code == 0
     assert "created lunora/_generated/workflows.py" in result.stdout
     assert ParseCache.load(cache_file).dirty is False
+
+
+def test_a_mistyped_project_folder_is_a_usage_error(project: Path) -> None:
+    # without exists=True the walk up from "typo" would find and regenerate ``project``
+    result = CliRunner().invoke(codegen, ["--project", "typo"])
+    assert result.exit_code == 2
+    assert "'typo' does not exist" in result.output
+    assert not (project / "lunora" / "_generated").exists()
+
+
+def test_a_broken_pyproject_is_reported_with_its_position(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.lunora]\npackage = \n")
+    before = snapshot(project)
+    result = CliRunner().invoke(codegen, [])
+    assert result.exit_code == 1
+    line = len(pyproject.read_text().splitlines())
+    error, summary = result.stderr.splitlines()
+    # tomllib's wording varies by Python version; the position is the value that is missing
+    assert error.startswith(f"pyproject.toml:{line}:11: error: cannot parse pyproject.toml: ")
+    assert "(at line" not in error  # the position is not repeated in the message
+    assert summary == "Found 1 error; nothing was written."
+    assert snapshot(project) == before
+
+
+def test_wrongly_typed_settings_are_errors_not_ignored(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text() + '\n[tool.lunora]\n# paths\npackage = 5\nconfig = ["a"]\n'
+    pyproject.write_text(text)
+    line = text.splitlines().index("package = 5") + 1
+    result = CliRunner().invoke(codegen, ["--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(d["path"], d["line"], d["column"]) for d in report["diagnostics"]] == [
+        ("pyproject.toml", line, 1),
+        ("pyproject.toml", line + 1, 1),
+    ]
+    assert "package must be a string" in report["diagnostics"][0]["message"]
+    assert not (project / "lunora" / "_generated").exists()
+
+
+def test_a_configured_config_that_is_missing_is_named(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.lunora]\nconfig = "wrangler.prod.jsonc"\n'
+    )
+    result = CliRunner().invoke(codegen, [])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: wrangler.prod.jsonc (set by [tool.lunora] config in pyproject.toml) does not"
+        " exist: the workflows are not bound" in result.stderr
+    )
