@@ -130,12 +130,41 @@ class _ApiTypeRenderer(_TypeRenderer):
         super().__init__(scope)
         self._alias = alias
         self.uses_module = False
+        self._values = 0  # > 0 inside Literal[...] / Annotated[...]
 
     def _name(self, name: str, *, qualified: bool = False) -> str:
         if name != "None" and name in self._scope.defined:
             self.uses_module = True
             return f"{self._alias}.{name}"
         return super()._name(name, qualified=qualified)
+
+    #: Subscripts whose string arguments are values, not forward references.
+    _VALUE_STRINGS = frozenset({"Literal", "Annotated"})
+
+    def render(self, node: cst.BaseExpression) -> str:
+        """Also resolve a forward reference nested in a subscript (``dict[str, "Item"]``):
+        copied verbatim, ``"Item"`` would name nothing in ``api.py``. A string in
+        ``Literal[...]`` / ``Annotated[...]`` stays a string."""
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
+        if isinstance(node, cst.Subscript) and self._typing_name(node.value) in self._VALUE_STRINGS:
+            self._values += 1
+            try:
+                return super().render(node)
+            finally:
+                self._values -= 1
+        if not self._values and isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+            value = node.evaluated_value
+            if not isinstance(value, str):
+                raise _UnresolvableError
+            try:
+                inner = cst.parse_expression(value.strip())
+            except cst.ParserSyntaxError:
+                raise _UnresolvableError from None
+            if isinstance(inner, cst.SimpleString | cst.ConcatenatedString):
+                raise _UnresolvableError  # a string inside a string is no type
+            return self.render(inner)
+        return super().render(node)
 
 
 def _api_type(

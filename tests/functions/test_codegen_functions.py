@@ -308,3 +308,27 @@ def test_module_names_that_would_clash_in_api_py(tmp_path: Path) -> None:
     assert "from .. import _private as _m_private" in api_text
     assert "get: FunctionReference[_m_private.Args, int]" in api_text
     compile(api_text, "api.py", "exec")
+
+
+def test_forward_references_nested_in_annotations_are_resolved(tmp_path: Path) -> None:
+    body = (
+        "from typing import Annotated, Literal, Optional, TypedDict\n\n"
+        + HEAD
+        + "class Item(TypedDict):\n    n: int\n\n\n"
+        + '@query\nasync def a(ctx: QueryCtx, args: "list[\'Item\']") -> dict[str, "Item"]:\n'
+        + "    return {}\n\n\n"
+        + '@query\nasync def b(ctx: QueryCtx, args: Optional["Item"]) -> list["Nope"]:\n'
+        + "    return []\n\n\n"
+        + '@query\nasync def c(ctx: QueryCtx, args: Literal["Item", "x"]) -> Annotated[int, "Item"]:\n'
+        + "    return 1\n"
+    )
+    root = project(tmp_path, {"lunora/messages.py": body})
+    api_text = generate(load_project(root)).files[PurePosixPath("api.py")]
+    compile(api_text, "api.py", "exec")
+    flat = "".join(api_text.split())  # long annotations are wrapped over several lines
+    # a quoted name inside a subscript names the module's type, as a bare one would ...
+    assert "a:FunctionReference[list[_messages.Item],dict[str,_messages.Item],]" in flat
+    # ... one that names nothing makes the type Any (copied, it would name nothing in api.py)
+    assert "b:FunctionReference[_messages.Item|None,Any]" in flat
+    # ... and the strings of Literal and Annotated are values, left as they are
+    assert 'c:FunctionReference[Literal["Item","x"],Annotated[int,"Item"],]' in flat
