@@ -38,6 +38,23 @@ def _positional_names(fn: Callable[..., Any]) -> list[str] | None:
     return list(code.co_varnames[: code.co_argcount])
 
 
+def _check_rollback_handler(fn: Callable[..., Any], where: str) -> None:
+    """Refuse a rollback that cannot be called with the one ``RollbackContext`` argument now,
+    rather than when compensation calls it (a failing rollback is only logged and skipped)."""
+    if not callable(fn):
+        raise WorkflowDefinitionError(f"{where}: the rollback must be a function")
+    code = getattr(fn, "__code__", None)
+    if code is None or hasattr(fn, "__self__") or code.co_flags & _CO_VARARGS:
+        return  # other callables, bound methods and *args: cannot be read cheaply; trust them
+    total = code.co_argcount
+    required = total - len(getattr(fn, "__defaults__", None) or ())
+    if not required <= 1 <= total:
+        raise WorkflowDefinitionError(
+            f"{where}: the rollback {getattr(fn, '__qualname__', fn)!r} must take one argument "
+            f"(ctx: RollbackContext[Args, Output]), it takes {total} positional parameter(s)"
+        )
+
+
 def _config(retries: object, timeout: object, config: object, where: str) -> dict[str, Any] | None:
     if config is not None and (retries is not None or timeout is not None):
         raise WorkflowDefinitionError(
@@ -117,8 +134,7 @@ class StepDefinition(Generic[A, R]):
         where = f'step "{self.name}" rollback'
 
         def register(handler: RollbackHandler[A, R]) -> RollbackHandler[A, R]:
-            if not callable(handler):
-                raise WorkflowDefinitionError(f"{where}: the rollback must be a function")
+            _check_rollback_handler(handler, where)
             if self.rollback_handler is not None and self.rollback_handler is not handler:
                 raise WorkflowDefinitionError(f"{where}: a rollback is already registered")
             _check_rollback_name(self.name)
@@ -209,6 +225,7 @@ def define_step(
         if rollback is not None and not callable(rollback):
             raise WorkflowDefinitionError(f"{where}: `rollback` must be a function when provided")
         if rollback is not None:
+            _check_rollback_handler(rollback, f"{where} rollback")
             _check_rollback_name(label)
         return StepDefinition(
             fn,

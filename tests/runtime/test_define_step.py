@@ -190,6 +190,28 @@ async def test_config_override_reaches_the_sdk(implicit: bool) -> None:
     ]
 
 
+def test_a_rollback_must_take_the_rollback_context() -> None:
+    step = define_step(handler=lambda c, a: 1, name="hold")
+
+    def two(ctx: Any, extra: Any) -> None: ...
+
+    message = (
+        'step "hold" rollback: the rollback '
+        "'test_a_rollback_must_take_the_rollback_context.<locals>.two' must take one argument "
+        "(ctx: RollbackContext[Args, Output]), it takes 2 positional parameter(s)"
+    )
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        step.rollback(two)
+    assert str(caught.value) == message
+    with pytest.raises(WorkflowDefinitionError, match="it takes 0 positional parameter"):
+        define_step(handler=lambda c, a: 1, name="hold", rollback=lambda: None)
+    assert step.rollback_handler is None
+
+    def with_default(ctx: Any, extra: Any = None) -> None: ...
+
+    assert step.rollback(with_default) is with_default  # callable with one argument: fine
+
+
 def test_a_step_with_a_rollback_needs_room_for_the_rollback_step_name() -> None:
     # "lunora:rollback:" takes 16 of Cloudflare's 256 characters: a longer label would only
     # fail during compensation, where a refused rollback is logged and skipped.
