@@ -2,8 +2,8 @@
 
 Runs codegen once, starts the dev server (``pywrangler dev`` for workers-py projects, else
 ``npx wrangler dev``; ``--server-cmd`` / ``LUNORA_DEV_SERVER_CMD`` override it), then
-regenerates on every relevant save until Ctrl-C or SIGTERM, and finally stops the dev server's
-whole process group. Arguments after ``--`` go to the dev server.
+regenerates on every relevant save until Ctrl-C, SIGTERM or SIGHUP (the terminal closed), and
+finally stops the dev server's whole process group. Arguments after ``--`` go to the dev server.
 """
 
 from __future__ import annotations
@@ -67,7 +67,12 @@ def dev(
     def _stop(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP too: closing the terminal hangs up ``lunora dev``, and the dev server, in a
+    # session of its own, would not hear it and keep running (and holding its port).
+    stop_signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):
+        stop_signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _stop) for sig in stop_signals}
     server: DevServer | None = None
     try:
         loop.regenerate()

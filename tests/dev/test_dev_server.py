@@ -129,7 +129,11 @@ def _run_dev(root: Path, pidfile: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+    ids=["ctrl-c", "sigterm", "terminal-closed"],
+)
 def test_lunora_dev_runs_the_server_regenerates_and_shuts_down(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
