@@ -136,6 +136,11 @@ class FunctionRunner:
             )
         if shard_key is not None and not isinstance(shard_key, str):
             raise TypeError(f"ctx.run({ref.path}): shard_key must be a str, got {shard_key!r}")
+        if not isinstance(dedup_id, str) or not dedup_id:
+            # the backend keys its dedup claim on this string: a number or "" is a caller bug
+            raise TypeError(
+                f"ctx.run({ref.path}): dedup_id must be a non-empty str, got {dedup_id!r}"
+            )
         # a definition passed directly is its own local function (no import by path)
         local = ref if isinstance(ref, FunctionDefinition) else ref.resolve_local()
         args_type, returns_type = ref.declared_types() if local is None else local.declared_types()

@@ -352,3 +352,26 @@ async def test_pydantic_models_as_args_and_result() -> None:
     assert instance.output == {"account_id": "acct-a@b.c", "newsletter": True}
     assert seen[0] == "Account"
     assert seen[1].startswith("function not_a_module:_sign_up args.email: Field required")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"shard_key": 7}, "ctx.run(notes:count_words): shard_key must be a str, got 7"),
+        ({"dedup_id": 7}, "ctx.run(notes:count_words): dedup_id must be a non-empty str, got 7"),
+        ({"dedup_id": ""}, "ctx.run(notes:count_words): dedup_id must be a non-empty str, got ''"),
+    ],
+)
+async def test_bad_shard_keys_and_dedup_ids_are_refused_before_the_call(
+    env: WorkflowTestEnv, options: dict[str, Any], message: str
+) -> None:
+    @define_workflow
+    async def options_flow(ctx: WorkflowContext[Any]) -> Any:
+        return await ctx.run(api.notes.count_words, notes.CountArgs(text="a b"), **options)
+
+    env.register_definition(options_flow, export="options_flow")
+    instance = await env.create("options_flow", {}, id="opt-1")
+    await instance.wait_for_status("errored")
+    assert instance.error is not None
+    assert (instance.error.name, instance.error.message) == ("TypeError", message)
+    assert calls() == []
