@@ -28,13 +28,20 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
     Parameters with defaults do not count, so the closure idiom ``lambda r=receipt: ...``
     is called with no argument.
 
-    Plain functions and lambdas are read from ``__code__`` (cheap); other callables go
-    through ``inspect.signature``.
+    Plain functions and lambdas are read from ``__code__`` (cheap), and raise ``TypeError``
+    when they need more than one argument; other callables go through ``inspect.signature``.
     """
     code = getattr(fn, "__code__", None)
     if code is not None and not hasattr(fn, "__self__"):
         defaults = len(getattr(fn, "__defaults__", None) or ())
         required = code.co_argcount - defaults
+        if required > 1:
+            # Caught before the step starts: inside it, the TypeError would be retried with
+            # the step's whole backoff before the instance failed.
+            raise TypeError(
+                f"{getattr(fn, '__qualname__', fn)!r} takes {required} required positional "
+                "parameters; a step function takes none or one (the StepContext)"
+            )
         return required >= 1 or bool(code.co_flags & _CO_VARARGS)
     import inspect
 
@@ -86,7 +93,10 @@ class Steps:
             raise TypeError(f'ctx.step.do("{name}"): fn must be callable, got {fn!r}')
         config = build_config(retries=retries, timeout=timeout, where=f'step "{name}"')
         context = self._context
-        wants_context = _wants_context(fn)
+        try:
+            wants_context = _wants_context(fn)
+        except TypeError as error:
+            raise TypeError(f'ctx.step.do("{name}"): {error}') from None
         from lunora_workflow.calls import active_runner, next_raw_step, scoped
 
         ordinal = next_raw_step(context)  # ctx.run inside fn pins ids to "#do<ordinal>"

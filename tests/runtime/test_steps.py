@@ -262,6 +262,27 @@ async def test_reserved_names_are_refused(run: Runner, name: str) -> None:
     )
 
 
+async def test_a_step_function_needing_two_arguments_is_refused_before_the_step(
+    run: Runner,
+) -> None:
+    def two(ctx: Any, other: Any) -> int:
+        return 1
+
+    @define_workflow
+    async def flow(ctx: WorkflowContext[Any]) -> Any:
+        return await ctx.step.do("two", two)
+
+    memo = Memo()
+    with pytest.raises(TypeError) as caught:
+        await run(flow, memo=memo)
+    assert str(caught.value) == (
+        'ctx.step.do("two"): \'test_a_step_function_needing_two_arguments_is_refused_before_the_'
+        "step.<locals>.two' takes 2 required positional parameters; a step function takes none "
+        "or one (the StepContext)"
+    )
+    assert memo.issued == []
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
