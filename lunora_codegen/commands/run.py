@@ -64,6 +64,20 @@ def load_generated(project: Project) -> ModuleType:
         raise RunError(str(error)) from error
 
 
+def _check_export(module: ModuleType, export: str, project: Project) -> None:
+    """Refuse an unknown EXPORT, listing the project's exports (the engine would list deployed
+    names, which the user did not type)."""
+    specs = getattr(module, "SPECS", None) or {}
+    for spec in specs.values():
+        if export in (spec.export, spec.name, spec.binding, spec.class_name):
+            return
+    known = ", ".join(sorted(specs)) or "none; declare one with define_workflow"
+    raise RunError(
+        f"no workflow {export!r} in {project.workflows_file} (exports: {known}); "
+        "run `lunora codegen` if you added it since"
+    )
+
+
 async def _drive(env: WorkflowTestEnv, instance: Instance, events: deque[tuple[str, Any]]) -> None:
     def pending_types() -> set[str]:
         return {
@@ -199,6 +213,7 @@ def run(
     events = deque(parse_event(text) for text in event_texts)
     project = load_project(project_dir)
     module = load_generated(project)
+    _check_export(module, export, project)
     env = WorkflowTestEnv(mode=mode)
     env.register_generated(module)
     console = Console(highlight=False)

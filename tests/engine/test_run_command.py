@@ -66,7 +66,14 @@ def test_bad_input_is_a_usage_error(project: Path) -> None:
     result = CliRunner().invoke(cli, ["run", "no_such_workflow", "--project", str(project)])
     assert isinstance(result.exception, RunError)
     assert result.exception.exit_code == 2
-    assert "no workflow 'no_such_workflow'" in str(result.exception)
+    message = str(result.exception)
+    assert message.startswith("no workflow 'no_such_workflow' in ")
+    assert "(exports: channel_welcome, expense_approval, " in message
+    # the deployed name and the class name work as well as the export
+    params = json.dumps({"channel_id": "c1", "user_name": "Ada"})
+    for name in ("channel-welcome", "ChannelWelcomeWorkflow"):
+        code, output = invoke(name, "--project", str(project), "--params", params)
+        assert code == 0, output
 
 
 def test_parse_event() -> None:
