@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -68,6 +69,18 @@ class Backend:
     def ids(self) -> list[str | None]:
         """The dedup id of every request, in arrival order."""
         return [r.body.get("id") for r in self.requests]
+
+    async def received(self, count: int, *, within: float = 30.0) -> None:
+        """Wait until ``count`` requests have arrived: a client may give up (time out) before
+        a busy machine's server thread has even read its request."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self.requests) < count:
+            if loop.time() > deadline:
+                raise AssertionError(
+                    f"the backend received {len(self.requests)} request(s), expected {count}"
+                )
+            await asyncio.sleep(0.01)
 
 
 def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:

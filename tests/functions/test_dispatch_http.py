@@ -158,7 +158,7 @@ async def test_a_slow_backend_times_out_as_a_retryable_503(backend: Backend) -> 
     backend.respond = lambda request: Reply(body={"result": 1}, hold=True)
     with dispatch_overrides(timeout_ms=200), pytest.raises(DispatchTimeoutError) as caught:
         await call(backend)
-    assert len(backend.requests) == 1
+    await backend.received(1)
     assert backend.answered == 0  # the client gave up before the backend answered
     assert caught.value.status == 503
     assert "timed out after 200ms" in str(caught.value)
@@ -292,7 +292,8 @@ async def test_a_recheck_gets_no_more_time_than_the_deadline_leaves(backend: Bac
         # default 30 s); the held answer means only that bound can end the re-dispatch
         await wait_out(backend, clock, clock() + 2_000)
     assert clock.pauses == [1_000]
-    assert (len(backend.requests), backend.answered) == (2, 1)  # the decline; not the late one
+    await backend.received(2)
+    assert backend.answered == 1  # the decline; not the late answer
     assert caught.value.status == 503
     assert "timed out after 1000ms" in str(caught.value)
 
