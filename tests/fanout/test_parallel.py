@@ -408,3 +408,23 @@ async def test_a_restarted_parent_reads_a_failed_child_from_status(
         "error": {"name": "NonRetryableError", "message": "cannot process q"},
     }
     assert len(children(engine)) == 1
+
+
+async def test_a_terminated_child_never_reports_so_its_timeout_ends_the_join(
+    engine: WorkflowTestEnv,
+) -> None:
+    parent = await engine.create(
+        "fan",
+        {"items": [{"item": "a", "delay": "1 day"}], "timeout": "2 hours"},
+        id="tm",
+    )
+    await parent.wait_for_status("waiting")
+    (child,) = children(engine)
+    await child.terminate()
+    await parent.wait_for_status("errored")
+    # Termination runs no code in the child: no signal, so only the branch timeout ends it.
+    assert not [r for r in child.steps if r.name.startswith("lunora:signal")]
+    assert engine.now.hour == 2
+    assert error_message(parent) == (
+        'ctx.parallel: branch "work" (#0) join failed: Execution timed out after 7200000ms'
+    )
