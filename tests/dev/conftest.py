@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -25,6 +26,9 @@ WRANGLER_JSONC = """\
   "compatibility_flags": ["python_workers"],
 }
 """
+
+#: a run's summary line: a mark, then "regenerated ...", "up to date ..." or "codegen failed ..."
+SUMMARY = re.compile(r"^(?:✔|✖|ok:|error:) (?:regenerated|up to date|codegen failed) ")
 
 HEADER = "from lunora_workflow import WorkflowContext, define_workflow\n"
 
@@ -91,6 +95,10 @@ class RecordingConsole(Console):
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    def summaries(self) -> list[str]:
+        """The one-line run summaries only (warnings and diagnostics left out)."""
+        return [line for line in self.lines if SUMMARY.match(line)]
 
 
 @contextmanager

@@ -40,8 +40,9 @@ def test_a_save_regenerates(tmp_path: Path) -> None:
     # codegen also reconciles wrangler.jsonc: SecondWorkflow's binding is appended there
     assert (root / "wrangler.jsonc").resolve() in outcome.written
     assert "WORKFLOW_SECOND" in (root / "wrangler.jsonc").read_text(encoding="utf-8")
-    assert "regenerated 2 files in " in console.lines[-1]
-    assert console.lines[-1].endswith("(src/lunora/workflows.py changed)")
+    summary = console.summaries()[-1]
+    assert "regenerated 2 files in " in summary
+    assert summary.endswith("(src/lunora/workflows.py changed)")
 
 
 def test_a_broken_save_reports_and_the_next_good_save_recovers(tmp_path: Path) -> None:
@@ -204,7 +205,7 @@ def test_an_edit_during_a_run_is_picked_up_before_the_loop_goes_idle(tmp_path: P
     assert len(calls) == 2
     assert outcome.ok
     assert "class LateWorkflow" in generated(root)
-    assert len(console.lines) == 1  # still one summary line for the whole run
+    assert len(console.summaries()) == 1  # still one summary line for the whole run
 
 
 def test_same_size_saves_within_one_timestamp_tick_are_not_missed(tmp_path: Path) -> None:
