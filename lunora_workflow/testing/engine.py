@@ -479,8 +479,10 @@ class WorkflowTestEnv:
         try:
             result = await task
         except Abort:
-            assert execution.fatal is not None
-            self._errored(state, execution.fatal)
+            if execution.fatal is not None:
+                self._errored(state, execution.fatal)
+            elif state.status != "terminated":  # terminated mid-run: the status says it all
+                self._errored(state, EngineError("the workflow body was stopped"))
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if current is not None and current.cancelling():

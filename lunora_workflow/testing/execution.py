@@ -155,6 +155,7 @@ class Execution:
     def _call(self, kind: StepKind, name: str) -> StepRecord:
         if self.closed or self.fatal is not None:
             raise Abort("the execution has ended")
+        self._stop_if_terminated()
         key = (kind, name)
         count = self.counters.get(key, 0) + 1
         self.counters[key] = count
@@ -225,7 +226,14 @@ class Execution:
         await asyncio.get_running_loop().create_future()
         raise AssertionError("unreachable: a blocked execution is cancelled")  # pragma: no cover
 
+    def _stop_if_terminated(self) -> None:
+        # Terminated while its body ran (say, by its own step): like the platform's abort, no
+        # further step runs and the body does not go on.
+        if self.state.status == "terminated":
+            raise Abort("the instance was terminated")
+
     async def _pause_point(self) -> None:
+        self._stop_if_terminated()
         # A pause requested while the body ran takes effect when the current step finishes.
         if self.state.pause_requested:
             self.state.pause_requested = False

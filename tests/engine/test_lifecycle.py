@@ -49,6 +49,39 @@ async def test_status_lifecycle(workflow_env: WorkflowTestEnv) -> None:
     assert instance.status() == "complete"
 
 
+async def test_terminated_while_running_the_body_stops_at_once(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    body: list[str] = []
+
+    class StopsItself(Entry):
+        async def run(self, event: Any, step: Any) -> Any:
+            @step.do("terminate-me")
+            async def terminate_me() -> str:
+                handle = await self.env.STOPS.get(event["instanceId"])
+                await handle.terminate()
+                return "asked"
+
+            await terminate_me()
+            body.append("went on")  # the platform aborts the run: never reached
+
+            @step.do("after")
+            async def after() -> str:
+                body.append("after ran")
+                return "late"
+
+            return await after()
+
+    workflow_env.register(StopsItself, name="stops", binding="STOPS")
+    instance = await workflow_env.create("stops")
+    await workflow_env.run_until_idle()
+    assert instance.status() == "terminated"
+    assert [(s.name, s.status) for s in instance.steps] == [("terminate-me", "complete")]
+    assert body == []
+    assert instance.error is None
+    assert workflow_env.unobserved_failures() == []
+
+
 async def test_terminate_and_restart(workflow_env: WorkflowTestEnv) -> None:
     workflow_env.register(TwoNaps, name="naps")
     instance = await workflow_env.create("naps")
