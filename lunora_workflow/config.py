@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from lunora_workflow.durations import Duration, normalize_duration
+from lunora_workflow.durations import Duration, duration_ms, normalize_duration
 from lunora_workflow.errors import InvalidConfigError
 
 __all__ = [
     "BACKOFFS",
+    "MAX_RETRY_LIMIT",
     "Backoff",
     "Retries",
     "RetriesLike",
@@ -26,6 +27,8 @@ __all__ = [
 
 Backoff = Literal["constant", "linear", "exponential"]
 BACKOFFS: tuple[str, ...] = ("constant", "linear", "exponential")
+#: Cloudflare's documented ceiling on ``retries.limit`` (sleeping-and-retrying).
+MAX_RETRY_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ def _retries_dict(retries: object, where: str) -> dict[str, Any]:
         raise InvalidConfigError(
             f"{where}: retries limit must be a non-negative int, got {limit!r}"
         )
+    if limit > MAX_RETRY_LIMIT:
+        raise InvalidConfigError(
+            f"{where}: retries limit {limit} is over Cloudflare's maximum of {MAX_RETRY_LIMIT}"
+        )
     out: dict[str, Any] = {
         "limit": limit,
         "delay": normalize_duration(fields["delay"], what=f"{where}: retries delay"),
@@ -116,6 +123,9 @@ def build_config(
         out["retries"] = _retries_dict(retries, where)
     if timeout is not None:
         out["timeout"] = normalize_duration(timeout, what=f"{where}: timeout")
+        if duration_ms(out["timeout"]) == 0:
+            # The engine refuses a timeout of 0 and times out every attempt of "0 seconds".
+            raise InvalidConfigError(f"{where}: timeout {timeout!r} must be longer than zero")
     return out or None
 
 

@@ -330,6 +330,12 @@ async def test_step_names_follow_cloudflare_rules(
         ),
         ({"retries": {"limit": 1, "delay": "soon"}}, "step \"s\": retries delay 'soon' is not"),
         ({"retries": 3}, 'step "s": retries must be Retries(limit, delay, backoff) or a dict'),
+        ({"timeout": 0}, 'step "s": timeout 0 must be longer than zero'),
+        ({"timeout": "0 seconds"}, "step \"s\": timeout '0 seconds' must be longer than zero"),
+        (
+            {"retries": {"limit": 10_001, "delay": 0}},
+            'step "s": retries limit 10001 is over Cloudflare\'s maximum of 10000',
+        ),
     ],
 )
 async def test_bad_config_is_reported_with_step_and_value(
