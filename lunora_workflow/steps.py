@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lunora_workflow import naming
 from lunora_workflow.config import RetriesLike, build_config
 from lunora_workflow.durable import check_step_name, run_durable, stored_result
-from lunora_workflow.durations import Duration, normalize_duration
+from lunora_workflow.durations import Duration, duration_ms, normalize_duration
 from lunora_workflow.errors import InvalidConfigError, InvalidEventTypeError
 from lunora_workflow.events import ReceivedEvent
 from lunora_workflow.step_context import StepContext, StepInfo
@@ -158,5 +158,11 @@ class Steps:
             result = sdk_step.wait_for_event(name, type)
         else:
             wait = normalize_duration(timeout, what=f'wait_for_event "{name}": timeout')
+            if duration_ms(wait) == 0:
+                # The engine reads a falsy timeout as "not given": 0 would wait 24 hours.
+                raise InvalidConfigError(
+                    f'wait_for_event "{name}": timeout {timeout!r} must be longer than zero '
+                    "(the platform would read it as its 24-hour default)"
+                )
             result = sdk_step.wait_for_event(name, type, timeout=wait)
         return ReceivedEvent.from_sdk(await result, type)

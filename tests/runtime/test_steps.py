@@ -429,6 +429,17 @@ async def test_wait_for_event_validates_type_and_timeout(run: Runner) -> None:
     with pytest.raises(InvalidConfigError, match=r"^wait_for_event \"w\": timeout 'forever'"):
         await run(flow2)
 
+    @define_workflow
+    async def flow3(ctx: WorkflowContext[Any]) -> Any:
+        await ctx.step.wait_for_event("w", type="ok", timeout=0)
+
+    with pytest.raises(InvalidConfigError) as caught:
+        await run(flow3)
+    assert str(caught.value) == (
+        'wait_for_event "w": timeout 0 must be longer than zero (the platform would read it as '
+        "its 24-hour default)"
+    )
+
 
 async def test_step_fn_must_be_callable(run: Runner) -> None:
     @define_workflow
