@@ -42,9 +42,14 @@ class RunError(LunoraToolError):
 
 def parse_event(text: str) -> tuple[str, Any]:
     """``TYPE=JSON`` (or just ``TYPE`` for a null payload) as ``(type, payload)``."""
+    from lunora_workflow.naming import event_type_problem
+
     event_type, sep, payload = text.partition("=")
     if not event_type:
         raise click.BadParameter(f"{text!r}: expected TYPE=JSON", param_hint="--event")
+    problem = event_type_problem(event_type)
+    if problem is not None:  # else it would only be reported as "never waited for"
+        raise click.BadParameter(f"{text!r}: {problem}", param_hint="--event")
     if not sep:
         return event_type, None
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from lunora_codegen.cli import cli
@@ -79,3 +81,5 @@ def test_bad_input_is_a_usage_error(project: Path) -> None:
 def test_parse_event() -> None:
     assert parse_event('approval={"ok": 1}') == ("approval", {"ok": 1})
     assert parse_event("ping") == ("ping", None)
+    with pytest.raises(click.BadParameter, match=r"^'bad type!=1': event type 'bad type!' must"):
+        parse_event("bad type!=1")
