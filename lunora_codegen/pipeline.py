@@ -335,16 +335,17 @@ def _file_stamp(path: Path | None) -> str:
 
 def _plan_key(project: Project, generated: GeneratedFiles, *, prune: bool) -> object | None:
     """What the wrangler reconciler reads: the config, ``pyproject.toml`` (its environments),
-    the bindings, and the previous ``_generated/workflows.py`` (the caller makes sure it is
-    exactly ``generated.files``, so their digest stands for it). ``None`` when one of the
-    files cannot be read (the reconciler decides what that means)."""
+    the worker entry (its checks), the bindings, and the previous ``_generated/workflows.py``
+    (the caller makes sure it is exactly ``generated.files``, so their digest stands for it).
+    ``None`` when one of the files cannot be read (the reconciler decides what that means)."""
     try:
         config = _file_stamp(project.config_path)
         pyproject = _file_stamp(project.root / "pyproject.toml")
+        entry = _file_stamp(project.entry_path)
     except OSError:
         return None
     outline = generated.outline
-    return (project, prune, outline.bindings, generated.digest, config, pyproject)
+    return (project, prune, outline.bindings, generated.digest, config, pyproject, entry)
 
 
 def _default_plan(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from lunora_codegen.project import load_project
 __all__ = ["codegen"]
 
 STALE_HINT = "Run `lunora codegen` to regenerate."
+#: ``path:line:col: warning ...``, the shape of :meth:`Diagnostic.format`
+_DIAGNOSTIC = re.compile(r"[^\n]*?:\d+:\d+: (?:warning|info)\b")
 
 
 def _plural(count: int, word: str) -> str:
@@ -144,7 +147,9 @@ def codegen(
         ctx.exit(1 if check and result.changes else 0)
 
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        # a formatted diagnostic already says "warning" after its position
+        shaped = _DIAGNOSTIC.match(warning) is not None
+        click.echo(warning if shaped else f"warning: {warning}", err=True)
     elapsed = f"{result.elapsed * 1000:.0f} ms"
     # the outline, not the model: a no-change run never builds the (pydantic) model
     count = len(result.generated.outline.exports)

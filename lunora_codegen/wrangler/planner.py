@@ -2,7 +2,9 @@
 
 Wire it with ``default_planners() -> [wrangler_planner]``. It runs after rendering and before
 anything is written, so the previous ``_generated/workflows.py`` is still on disk: its classes
-mark the config entries lunora made (see :mod:`.plan`). Environments named in
+mark the config entries lunora made (see :mod:`.plan`). It also passes on the warnings of
+:func:`~lunora_codegen.wrangler.checks.check_config` (``main``, the entry's re-exports, the
+``python_workers`` flag, the compatibility date). Environments named in
 ``[tool.lunora] environments`` of the project's ``pyproject.toml`` are reconciled even when
 they have no ``workflows`` key yet.
 """
@@ -16,7 +18,7 @@ from lunora_codegen.diagnostics import display_path
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.pipeline import PlanResult
 from lunora_codegen.project import Project
-from lunora_codegen.wrangler.checks import PreviousClasses
+from lunora_codegen.wrangler.checks import PreviousClasses, check_config
 from lunora_codegen.wrangler.model import WorkflowBinding
 from lunora_codegen.wrangler.reconcile import reconcile
 from lunora_codegen.write import FileChange
@@ -68,6 +70,16 @@ def wrangler_planner(project: Project, model: ProjectModel, *, prune: bool) -> P
         previous_classes=PreviousClasses(project.generated_dir / "workflows.py"),
     )
     warnings += [d.format(project.root) for d in result.warnings]
+    if model.workflows:
+        # what would make the deploy fail although the bindings are right: reported on every
+        # run, never fixed (these are the user's decisions; see checks.py)
+        checks = check_config(
+            config,
+            [w.class_name for w in model.workflows],
+            entry_path=project.entry_path,
+            package=project.package_name,
+        )
+        warnings += [d.format(project.root) for d in checks]
     if result.new_text is None:
         return PlanResult(warnings=warnings)
     # One change per line: a new project appends an entry per workflow at once.

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import json5
+import pytest
+from click.testing import CliRunner
 
+from lunora_codegen.commands.codegen import codegen
 from lunora_codegen.model import ProjectModel, SourcePosition, TypeModel, WorkflowModel
 from lunora_codegen.project import load_project
 from lunora_codegen.wrangler.planner import wrangler_planner
@@ -90,3 +94,35 @@ def test_no_config(tmp_path: Path) -> None:
     assert wrangler_planner(project, _model(tmp_path), prune=False).changes == ()
     warned = wrangler_planner(project, _model(tmp_path, "a"), prune=False)
     assert warned.warnings
+
+
+def test_codegen_reports_the_config_checks_and_sees_the_entry_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(
+        tmp_path,
+        '{\n  "main": "src/entry.py",\n  "compatibility_date": "2025-01-01",\n'
+        '  "compatibility_flags": [],\n}\n',
+    )
+    monkeypatch.setenv("LUNORA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(root)
+    package = root / "src" / "lunora"
+    (package / "__init__.py").write_text("")
+    (package / "workflows.py").write_text(
+        "from lunora_workflow import WorkflowContext, define_workflow\n\n\n"
+        "@define_workflow\nasync def welcome(ctx: WorkflowContext[int]) -> int:\n    return 1\n"
+    )
+    entry = root / "src" / "entry.py"
+    entry.write_text("from lunora._generated.workflows import workflows\n")
+
+    def codes() -> list[str]:
+        result = CliRunner().invoke(codegen, [])
+        assert result.exit_code == 0, result.output
+        return re.findall(r"^\S+:\d+:\d+: warning (LW\d+):", result.stderr, re.MULTILINE)
+
+    assert codes() == ["LW103", "LW105", "LW106"]
+    # the no-change rerun repeats them from its memo ...
+    assert codes() == ["LW103", "LW105", "LW106"]
+    # ... until the entry (one of their inputs) changes
+    entry.write_text("from lunora._generated.workflows import WelcomeWorkflow, workflows\n")
+    assert codes() == ["LW105", "LW106"]
