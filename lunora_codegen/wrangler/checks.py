@@ -29,7 +29,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lunora_codegen.diagnostics import Diagnostic, Severity
 from lunora_codegen.jsonc_read import load_jsonc
 from lunora_codegen.wrangler.jsonc_scan import ObjectNode, line_col, scan
-from lunora_codegen.wrangler.reconcile import read_config_text
+from lunora_codegen.wrangler.reconcile import BOM, read_config_text
 from lunora_codegen.wrangler.toml_edit import TomlConfig
 
 __all__ = [
@@ -340,7 +340,7 @@ def check_config(
     locate: Callable[[str], tuple[int, int]]
     if config_path.suffix == ".toml":
         try:
-            config = TomlConfig(text)
+            config = TomlConfig(text.removeprefix(BOM))  # wrangler ignores a BOM
         except ValueError:
             return []
         data, locate = config.data, config.locate_key

@@ -17,7 +17,7 @@ import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from lunora_codegen.wrangler.toml_edit import TomlConfig, TomlEditError
 from lunora_workflow import naming
 
 __all__ = [
+    "BOM",
     "ConfigChangedError",
     "ReconcileBugError",
     "read_config_text",
@@ -53,6 +54,10 @@ __all__ = [
     "reconcile_text",
     "write_config",
 ]
+
+
+#: a UTF-8 byte order mark, as :func:`read_config_text` keeps it
+BOM = "\ufeff"
 
 
 class ConfigChangedError(LunoraToolError):
@@ -393,6 +398,15 @@ def _reconcile_json(text: str, path: Path, goal: _Goal) -> ReconcileResult:
 
 
 def _reconcile_toml(text: str, path: Path, goal: _Goal) -> ReconcileResult:
+    # wrangler reads a BOM-prefixed wrangler.toml (removeBOMAndValidate) but TOML itself has
+    # no BOM: edit the rest and put the BOM back in front
+    if text.startswith(BOM):
+        result = _reconcile_toml(text[len(BOM) :], path, goal)
+        return replace(
+            result,
+            old_text=text,
+            new_text=None if result.new_text is None else BOM + result.new_text,
+        )
     try:
         config = TomlConfig(text)
     except TomlEditError as error:

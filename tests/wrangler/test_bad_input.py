@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lunora_codegen.diagnostics import UserCodeError
-from lunora_codegen.wrangler import WorkflowBinding, reconcile
+from lunora_codegen.wrangler import WorkflowBinding, reconcile, reconcile_text
 
 WELCOME = WorkflowBinding("WORKFLOW_CHANNEL_WELCOME", "ChannelWelcomeWorkflow", "channel-welcome")
 
@@ -165,3 +165,14 @@ def test_toml_inline_env_table_is_refused_not_mangled(tmp_path: Path) -> None:
     [message] = _fails(tmp_path, "wrangler.toml", text)
     assert "LW009" in message
     assert "inline table" in message
+
+
+def test_a_bom_prefixed_toml_is_not_bad_input() -> None:
+    # wrangler strips the BOM (removeBOMAndValidate); lunora edits the rest and keeps it
+    text = '\ufeffname = "x"\r\n'
+    result = reconcile_text(text, Path("wrangler.toml"), [WELCOME])
+    assert result.new_text is not None
+    assert result.new_text.startswith('\ufeffname = "x"\r\n\r\n[[workflows]]\r\n')
+    assert result.old_text == text
+    again = reconcile_text(result.new_text, Path("wrangler.toml"), [WELCOME])
+    assert again.new_text is None

@@ -105,3 +105,13 @@ def test_toml_config(tmp_path: Path) -> None:
 
 def test_unparsable_config_is_left_to_reconcile(tmp_path: Path) -> None:
     assert check_config(_project(tmp_path, "{", None), CLASSES) == []
+
+
+def test_toml_config_with_a_bom(tmp_path: Path) -> None:
+    # wrangler reads a BOM-prefixed wrangler.toml, so its checks must not go quiet on one
+    config = '\ufeffmain = "src/entry.py"\r\ncompatibility_date = 2026-01-01\r\n'
+    found = check_config(
+        _project(tmp_path, config, "from lunora._generated.workflows import *\n", "wrangler.toml"),
+        CLASSES,
+    )
+    assert [(d.code, d.line) for d in found] == [("LW105", 1), ("LW106", 2)]

@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (config texts and messages read best unsplit)
 """wrangler.toml goldens: ``fixtures/wrangler/toml/<case>.toml`` -> ``<case>.expected.toml``.
 
-Each case is reconciled with the chat-app's two workflows (``prune`` for ``prune.toml``,
+``bom.toml`` starts with a UTF-8 BOM, which wrangler ignores and lunora keeps. Each case is
+reconciled with the chat-app's two workflows (``prune`` for ``prune.toml``,
 ``environments=["staging", "production"]`` for ``environments.toml``);
 the output must equal the golden byte for byte, parse with ``tomllib``, and be a fixed point.
 Regenerate after an intended change with ``LUNORA_UPDATE_GOLDENS=1`` and review the diff.
@@ -36,7 +37,7 @@ def test_toml_golden(source: Path) -> None:
     if os.environ.get("LUNORA_UPDATE_GOLDENS"):
         golden.write_bytes(output.encode("utf-8"))
     assert output == golden.read_bytes().decode("utf-8")
-    tomllib.loads(output)
+    tomllib.loads(output.removeprefix("\ufeff"))  # wrangler strips a BOM; tomllib does not
     again = reconcile_text(output, Path("wrangler.toml"), DESIRED, prune=prune, environments=envs)
     assert again.new_text is None
 
