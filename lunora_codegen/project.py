@@ -108,7 +108,11 @@ def find_project(start: Path) -> Path:
 _TOML_WHERE = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
 #: a table header, ``[tool.lunora]`` or ``[ tool . "lunora" ]``
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]*?)\s*\]")
-_SETTING_TYPES: dict[str, type] = {"package": str, "config": str}
+_SETTING_TYPES: dict[str, tuple[type, str]] = {
+    "package": (str, "a string (a path relative to pyproject.toml)"),
+    "config": (str, "a string (a path relative to pyproject.toml)"),
+    "line-length": (int, "an integer"),
+}
 
 
 def _toml_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> UserCodeError:
@@ -154,7 +158,15 @@ def _tool_settings(root: Path) -> dict[str, Any]:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return {}
-    text = pyproject.read_text(encoding="utf-8-sig")
+    raw = pyproject.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise UserCodeError(
+            [Diagnostic(pyproject, line, column, f"{pyproject.name} is not valid UTF-8")]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -165,17 +177,16 @@ def _tool_settings(root: Path) -> dict[str, Any]:
         line, column = _setting_position(text, "lunora")
         raise UserCodeError([Diagnostic(pyproject, line, column, "[tool.lunora] must be a table")])
     problems = []
-    for key, expected in _SETTING_TYPES.items():
+    for key, (expected, kind) in _SETTING_TYPES.items():
         value = settings.get(key)
-        if value is not None and not isinstance(value, expected):
+        if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
             line, column = _setting_position(text, key)
             problems.append(
                 Diagnostic(
                     pyproject,
                     line,
                     column,
-                    f"[tool.lunora] {key} must be a string (a path relative to "
-                    f"{pyproject.name}), got {type(value).__name__}: {value!r}",
+                    f"[tool.lunora] {key} must be {kind}, got {type(value).__name__}: {value!r}",
                 )
             )
     if problems:

@@ -181,3 +181,21 @@ def test_a_configured_config_that_is_missing_is_named(project: Path) -> None:
         "warning: wrangler.prod.jsonc (set by [tool.lunora] config in pyproject.toml) does not"
         " exist: the workflows are not bound" in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "position", "message"),
+    [
+        (b'[project]\nname = "t"\n\n[tool.lunora]\nline-length = "100"\n', (5, 1), "line-length"),
+        (b'[project]\nname = "t\xff"\n', (2, 10), "pyproject.toml is not valid UTF-8"),
+    ],
+)
+def test_more_pyproject_problems(
+    project: Path, content: bytes, position: tuple[int, int], message: str
+) -> None:
+    (project / "pyproject.toml").write_bytes(content)
+    result = CliRunner().invoke(codegen, [])
+    assert result.exit_code == 1
+    line, column = position
+    assert result.stderr.startswith(f"pyproject.toml:{line}:{column}: error: ")
+    assert message in result.stderr.splitlines()[0]
