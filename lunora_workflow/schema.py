@@ -6,13 +6,15 @@ check looks in ``sys.modules`` and costs nothing for workflows that do not use i
 
 Supported annotations: ``Any``/``object`` (anything), ``None``, ``str``, ``int``, ``float``
 (ints accepted), ``bool``, ``list[X]``, ``tuple[...]``, ``dict[str, X]`` and ``Mapping``,
-``X | Y``/``Optional``, ``Literal[...]``, dataclasses, TypedDicts, pydantic models; any other
+``X | Y``/``Optional``, ``Literal[...]``, enums (from their values), dataclasses, TypedDicts,
+pydantic models; any other
 class is checked with ``isinstance``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import sys
 import types
@@ -224,6 +226,8 @@ def _parse_typeddict(tp: Any, value: Any, path: str) -> Any:
 def _parse_plain(tp: Any, value: Any, path: str) -> Any:
     if not isinstance(tp, type):
         return value
+    if issubclass(tp, enum.Enum):
+        return _parse_enum(tp, value, path)
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is int and isinstance(value, bool):
@@ -235,3 +239,16 @@ def _parse_plain(tp: Any, value: Any, path: str) -> Any:
     if isinstance(value, tp):
         return value
     raise SchemaError(path, f"expected {tp.__name__}, got {_type_name(value)}")
+
+
+def _parse_enum(tp: type[enum.Enum], value: Any, path: str) -> Any:
+    """A member of ``tp`` from its stored value (what :func:`to_jsonable` writes)."""
+    if isinstance(value, tp):
+        return value
+    if not isinstance(value, bool):  # True would pass for the value 1
+        try:
+            return tp(value)
+        except ValueError:
+            pass
+    options = ", ".join(repr(member.value) for member in tp)
+    raise SchemaError(path, f"expected one of {options} ({tp.__name__}), got {value!r}")

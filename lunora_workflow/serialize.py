@@ -9,6 +9,7 @@ reported with its path, e.g. ``$.items[2].when: datetime``.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import sys
 from typing import Any
@@ -40,8 +41,15 @@ def _child(path: str, key: str) -> str:
 
 def to_jsonable(value: Any, path: str = "$") -> Any:
     """A JSON-compatible copy of ``value`` (dicts with str keys, lists, str, finite numbers,
-    bool, None); dataclasses and pydantic models become dicts, tuples become lists."""
-    if value is None or isinstance(value, (str, bool, int)):
+    bool, None); dataclasses and pydantic models become dicts, tuples become lists, enum
+    members their values."""
+    if value is None or type(value) in (str, bool, int):
+        return value
+    if isinstance(value, enum.Enum):
+        # Checked before the str/int subclasses below, so a StrEnum or IntEnum member is
+        # stored as its plain value, the shape a replay reads back.
+        return to_jsonable(value.value, path)
+    if isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):

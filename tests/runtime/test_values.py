@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import math
 import subprocess
 import sys
@@ -211,6 +212,52 @@ def test_to_jsonable() -> None:
             to_jsonable(value)
         assert (caught.value.path, caught.value.kind) == (path, kind)
     assert json_size({"é": 1}) == len('{"é":1}'.encode())
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Size(enum.IntEnum):
+    SMALL = 1
+    LARGE = 2
+
+
+class Tone(enum.StrEnum):
+    WARM = "warm"
+
+
+@dataclass
+class Paint:
+    color: Color
+    size: Size
+    tone: Tone = Tone.WARM
+    alternatives: list[Color] = field(default_factory=list)
+
+
+def test_enums_are_stored_as_values_and_parsed_back() -> None:
+    paint = Paint(Color.RED, Size.LARGE, alternatives=[Color.BLUE])
+    stored = to_jsonable(paint)
+    assert stored == {"color": "red", "size": 2, "tone": "warm", "alternatives": ["blue"]}
+    # plain types only, so the platform stores (and a replay reads) exactly this
+    assert [type(v) for v in (stored["color"], stored["size"], stored["tone"])] == [str, int, str]
+    assert parse_value(Paint, stored, "output") == paint
+    assert parse_value(Color, Color.BLUE, "x") is Color.BLUE
+
+
+@pytest.mark.parametrize(
+    ("tp", "value", "message"),
+    [
+        (Color, "green", "x: expected one of 'red', 'blue' (Color), got 'green'"),
+        (Size, True, "x: expected one of 1, 2 (Size), got True"),
+        (Paint, {"color": "red", "size": 3}, "x.size: expected one of 1, 2 (Size), got 3"),
+    ],
+)
+def test_enum_mismatches_name_the_members(tp: Any, value: Any, message: str) -> None:
+    with pytest.raises(SchemaError) as caught:
+        parse_value(tp, value, "x")
+    assert str(caught.value) == message
 
 
 def test_logger_lines() -> None:
