@@ -100,11 +100,18 @@ def expect_status(page: Page, status: str) -> None:
         raise AssertionError(f"the instance did not reach {status}: {detail}") from None
 
 
-def test_workflows_page_lists_the_example_app(page: Page, studio_url: str) -> None:
+def test_workflows_page_lists_the_example_app(
+    page: Page, studio_url: str, catalog: Catalog
+) -> None:
     page.goto(studio_url + "/")
     expect(page).to_have_url(studio_url + "/workflows")
+    # Every export of the example's generated module, whatever the example declares today.
+    exports = sorted(catalog.module.SPECS)
+    assert "channel_welcome" in exports
     rows = page.locator("#workflows tbody tr")
-    expect(rows).to_have_count(7)  # the chat-app declares seven workflows
+    expect(rows).to_have_count(len(exports))
+    for export in exports:
+        expect(page.locator(f'tr[data-export="{export}"]')).to_have_count(1)
     welcome = page.locator('tr[data-export="channel_welcome"]')
     for text in (
         "ChannelWelcomeWorkflow",
