@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 import pytest
 
 from lunora_workflow import (
+    NonRetryableError,
     RollbackContext,
     StepContext,
     WorkflowContext,
@@ -106,3 +107,36 @@ async def test_terminate_with_rollback_is_refused_and_the_instance_keeps_running
     assert instance.status() == "terminated"
     await workflow_env.run_until_idle()
     assert undone == []  # terminate never compensates; a failing body does
+
+
+@define_workflow
+async def cancellable(ctx: WorkflowContext[Params]) -> str:
+    """The documented way to cancel with compensation: wait for a decision, raise on cancel."""
+    seat = await ctx.run_step(hold_seat, ctx.params)
+    decision = await ctx.step.wait_for_event("decision", type="decision", timeout="7 days")
+    if decision.payload.get("cancel"):
+        raise NonRetryableError("cancelled by the customer")
+    return seat
+
+
+async def test_cancelling_through_an_event_runs_the_rollbacks(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    undone.clear()
+    workflow_env.register_definition(cancellable, export="cancellable")
+    spec = WorkflowSpec.for_export("cancellable", cancellable)
+    handle = resolve_handle(workflow_env.env, "cancellable", {"cancellable": spec})
+    await handle.create(params={"name": "Ada"}, id="c1")
+    instance = workflow_env.instance("c1")
+    await instance.wait_for_status("waiting")
+
+    await handle.get("c1").send_event("decision", {"cancel": True})
+    await instance.wait_for_status("errored")
+
+    assert undone == ["seat for Ada"]
+    status = await handle.get("c1").status()
+    assert status.error is not None
+    assert (status.error.name, status.error.message) == (
+        "NonRetryableError",
+        "cancelled by the customer",
+    )
