@@ -118,7 +118,11 @@ def input_files(project: Project) -> Iterator[Path]:
     for folder in watch_dirs(project):
         if not rules.is_package_dir(folder):
             continue
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed since it was listed (a branch switch): it holds no inputs now
+        for entry in entries:
             path = Path(entry.path)
             if entry.is_file() and rules.accepts(path):
                 yield path

@@ -277,37 +277,45 @@ class DevLoop:
             dirs = watch_dirs(self.project)
             rewatch = False
             caught_up = False
-            for changes in watchfiles.watch(
-                *dirs,
-                watch_filter=InputFilter(self.project),
-                step=self.step_ms,
-                debounce=self.debounce_ms,
-                stop_event=stop_event,
-                raise_interrupt=False,
-                recursive=False,
-                # Wake up now and then even without events: the first wake-up tells us the
-                # watches are installed.
-                rust_timeout=200,
-                yield_on_timeout=True,
-            ):
-                if not changes and caught_up:
-                    continue
-                paths = sorted({Path(raw) for _change, raw in changes})
-                todo = self.pending(paths)
-                if not caught_up:
-                    # The watches are in place now. A save made between the last run's
-                    # snapshot and this point (before the first run, or in a folder that was
-                    # not watched yet) raised no event here: compare contents to find it.
-                    # Scanning only after the watches exist leaves no window in between.
-                    caught_up = True
-                    todo = sorted({*todo, *self._missed()})
-                if todo:
-                    self.regenerate(todo)
-                if ready is not None:
-                    ready()
-                    ready = None
-                if watch_dirs(self.project) != dirs:
-                    rewatch = True  # a sub-package appeared or went, or the package moved
-                    break
+            try:
+                for changes in watchfiles.watch(
+                    *dirs,
+                    watch_filter=InputFilter(self.project),
+                    step=self.step_ms,
+                    debounce=self.debounce_ms,
+                    stop_event=stop_event,
+                    raise_interrupt=False,
+                    recursive=False,
+                    # Wake up now and then even without events: the first wake-up tells us the
+                    # watches are installed.
+                    rust_timeout=200,
+                    yield_on_timeout=True,
+                ):
+                    if not changes and caught_up:
+                        continue
+                    paths = sorted({Path(raw) for _change, raw in changes})
+                    todo = self.pending(paths)
+                    if not caught_up:
+                        # The watches are in place now. A save made between the last run's
+                        # snapshot and this point (before the first run, or in a folder that was
+                        # not watched yet) raised no event here: compare contents to find it.
+                        # Scanning only after the watches exist leaves no window in between.
+                        caught_up = True
+                        todo = sorted({*todo, *self._missed()})
+                    if todo:
+                        self.regenerate(todo)
+                    if ready is not None:
+                        ready()
+                        ready = None
+                    if watch_dirs(self.project) != dirs:
+                        rewatch = True  # a sub-package appeared or went, or the package moved
+                        break
+            except FileNotFoundError:
+                if caught_up:  # raised while watching, not while installing: not ours
+                    raise
+                # A folder went away between listing and watching it (a sub-package deleted,
+                # a branch switch in progress): list the folders again, and catch up then.
+                stop_event.wait(0.05)
+                rewatch = True
             if not rewatch:
                 return

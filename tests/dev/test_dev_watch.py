@@ -8,9 +8,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from lunora_codegen.model import ProjectModel
 from lunora_codegen.pipeline import PlanResult
 from lunora_codegen.project import Project, load_project
+from lunora_codegen.watch import inputs as inputs_module
+from lunora_codegen.watch import loop as loop_module
 from lunora_codegen.watch.inputs import InputFilter, watch_dirs
 from lunora_codegen.watch.loop import DevLoop
 from lunora_codegen.write import FileChange
@@ -309,3 +313,54 @@ def test_a_broken_wrangler_config_is_reported_at_its_location_and_recovers(
     save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
     assert loop.regenerate([config.resolve(), (root / "src/lunora/workflows.py").resolve()]).ok
     assert "class SecondWorkflow" in generated(root)
+
+
+def test_a_folder_removed_between_listing_and_watching_is_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sub-package deleted (say, by a branch switch) after the loop listed the folders to
+    watch and before the watches exist makes watchfiles raise FileNotFoundError; the loop lists
+    the folders again instead of ending the dev session."""
+    root = make_project(tmp_path, "first")
+    gone = root / "src/lunora/gone"
+    gone.mkdir()
+    listed = loop_module.watch_dirs
+    raced: list[Path] = []
+
+    def racing(project: Project) -> list[Path]:
+        dirs = listed(project)
+        if not raced and gone.resolve() in dirs:
+            gone.rmdir()  # listed, but gone before it is watched
+            raced.append(gone)
+        return dirs
+
+    monkeypatch.setattr(loop_module, "watch_dirs", racing)
+    with running_loop(root) as (loop, _console):
+        assert raced == [gone]
+        save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
+        wait_for(lambda: "class SecondWorkflow" in generated(root), what="a run after the race")
+    assert all(outcome.ok for outcome in loop.outcomes)
+
+
+def test_a_folder_removed_while_inputs_are_listed_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content snapshot lists folders, then reads each: one removed in between holds no
+    inputs any more, and the run goes on."""
+    root = make_project(tmp_path, "first")
+    gone = root / "src/lunora/gone"
+    gone.mkdir()
+    (gone / "helpers.py").write_text("x = 1\n", encoding="utf-8")
+    project = load_project(root)
+    listed = inputs_module.watch_dirs
+
+    def racing(project: Project) -> list[Path]:
+        dirs = listed(project)
+        if gone.exists():
+            shutil.rmtree(gone)  # listed, but gone before it is read
+        return dirs
+
+    monkeypatch.setattr(inputs_module, "watch_dirs", racing)
+    files = list(inputs_module.input_files(project))
+    assert (root / "src/lunora/workflows.py").resolve() in files
+    assert not any(path.is_relative_to(gone.resolve()) for path in files)
