@@ -62,8 +62,12 @@ def save(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds.
+
+    The default is generous on purpose: a passing wait returns as soon as the condition holds,
+    and a small shared CI machine may take seconds to start a ``lunora dev`` subprocess.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -123,12 +127,12 @@ def running_loop(root: Path, **options: Any) -> Iterator[tuple[DevLoop, Recordin
 
     thread = threading.Thread(target=target, name="dev-loop", daemon=True)
     thread.start()
-    assert ready.wait(10), "the watcher never became ready"
+    assert ready.wait(30), "the watcher never became ready"
     try:
         yield loop, console
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(30)
         assert not thread.is_alive(), "the dev loop did not stop"
         if errors:
             raise errors[0]

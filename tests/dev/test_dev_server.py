@@ -98,7 +98,7 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path, ignore_term: bool) ->
     started = time.monotonic()
     code = server.stop(timeout=1.0)
     took = time.monotonic() - started
-    wait_for(lambda: not any(pid_alive(pid) for pid in pids), timeout=5, what="no orphans")
+    wait_for(lambda: not any(pid_alive(pid) for pid in pids), what="no orphans")
     if ignore_term:
         assert code == -signal.SIGKILL  # only the escalation could end it...
         assert took >= 0.9  # ...and it came after the grace period
@@ -149,7 +149,7 @@ def test_lunora_dev_runs_the_server_regenerates_and_shuts_down(
         save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
         wait_for(lambda: "class SecondWorkflow" in generated(root), what="regeneration")
         process.send_signal(signum)
-        output, _ = process.communicate(timeout=20)
+        output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
@@ -167,7 +167,7 @@ def test_lunora_dev_no_wrangler_starts_no_server(tmp_path: Path) -> None:
     try:
         wait_for(lambda: "class FirstWorkflow" in generated(root), what="the first codegen")
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=20)
+        output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

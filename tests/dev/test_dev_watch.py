@@ -104,14 +104,14 @@ def test_a_save_before_the_watches_exist_is_caught_up(tmp_path: Path) -> None:
     thread = threading.Thread(target=loop.watch, args=(stop, ready.set), daemon=True)
     thread.start()
     try:
-        assert ready.wait(10), "the watcher never became ready"
+        assert ready.wait(30), "the watcher never became ready"
         # on_ready comes after the catch-up run, so no polling is needed here.
         assert "class EarlyWorkflow" in generated(root)
         assert len(loop.outcomes) == 2
         assert loop.outcomes[-1].changed == ((root / "src/lunora/workflows.py").resolve(),)
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(30)
     assert not thread.is_alive()
 
 
@@ -255,7 +255,7 @@ def test_a_planner_editing_the_wrangler_config_does_not_retrigger(tmp_path: Path
     thread = threading.Thread(target=loop.watch, args=(stop, ready.set), daemon=True)
     thread.start()
     try:
-        assert ready.wait(10)
+        assert ready.wait(30)
         assert config.read_text(encoding="utf-8").startswith("// 1 workflows\n")
         save(root / "src/lunora/workflows.py", workflow_source("first", "second"))
         wait_for(lambda: len(loop.outcomes) == 2, what="the regenerating run")
@@ -268,7 +268,7 @@ def test_a_planner_editing_the_wrangler_config_does_not_retrigger(tmp_path: Path
         wait_for(lambda: len(loop.outcomes) == 3, what="a run for the user's config edit")
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(30)
 
 
 def test_settling_the_heap_keeps_runs_correct(tmp_path: Path) -> None:
