@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,10 @@ def studio_process(chat_app: Path) -> Iterator[tuple[subprocess.Popen[str], str]
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    # A process that hangs before printing its URL would block the read below for ever: kill
+    # it after a generous minute, which ends the read and fails the test with its output.
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
     try:
         lines: list[str] = []
         assert process.stdout is not None
@@ -45,11 +50,13 @@ def studio_process(chat_app: Path) -> Iterator[tuple[subprocess.Popen[str], str]
             lines.append(line)
             found = re.search(r"open (http://127\.0\.0\.1:\d+)/", line)
             if found:
+                watchdog.cancel()
                 yield process, found.group(1)
                 break
         else:
             pytest.fail("lunora studio exited without serving:\n" + "".join(lines))
     finally:
+        watchdog.cancel()
         process.terminate()
         process.wait(timeout=10)
         if process.stdout is not None:
