@@ -278,7 +278,14 @@ def _scan_import(stmt: cst.Import | cst.ImportFrom, scope: _Scope) -> None:
         return
     module = _module_text(stmt)
     if isinstance(stmt.names, cst.ImportStar):
-        return  # names behind a star import are unknown: types using them become Any
+        if module == RUNTIME_PACKAGE:
+            # ``from lunora_workflow import *`` binds the runtime's public names; without
+            # them ``@define_workflow`` would not be recognised and the module would
+            # silently generate nothing
+            for name in _runtime_public_names():
+                scope.runtime_names[name] = name
+        # names behind any other star import are unknown: types using them become Any
+        return
     for alias in stmt.names:
         name = _dotted(alias.name) or ""
         local = alias.evaluated_alias or name
@@ -288,6 +295,14 @@ def _scan_import(stmt: cst.Import | cst.ImportFrom, scope: _Scope) -> None:
         scope.imports[local] = ImportSpec(
             module=_for_generated(module), name=name, alias=spec_alias
         )
+
+
+def _runtime_public_names() -> tuple[str, ...]:
+    """What ``from lunora_workflow import *`` binds: the runtime package's ``__all__``."""
+    # deferred: the runtime package loads only when a file is parsed (naming needs it anyway)
+    import lunora_workflow
+
+    return tuple(lunora_workflow.__all__)
 
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:
@@ -498,6 +513,17 @@ def _type_ref(
 # --------------------------------------------------------------------------------------------
 # Declarations
 
+#: how a message names the compound statement a declaration is nested in
+_BLOCK_KEYWORDS = {
+    "If": "an `if`",
+    "Try": "a `try`",
+    "TryStar": "a `try`",
+    "With": "a `with`",
+    "For": "a `for`",
+    "While": "a `while`",
+    "Match": "a `match`",
+}
+
 #: keyword arguments the runtime's define_workflow / define_step accept
 _KEYWORDS = {
     "workflow": frozenset({"handler", "name"}),
@@ -605,7 +631,42 @@ class _Extractor:
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     self._scan_assignment(small, index, found)
+            elif isinstance(stmt, cst.BaseCompoundStatement) and self.kind == "workflow":
+                # (a nested define_step still works: steps are used by reference and
+                # generate no code)
+                self._scan_nested(stmt, stmt)
         return found
+
+    def _scan_nested(self, block: cst.BaseCompoundStatement, node: cst.CSTNode) -> None:
+        """Report workflows declared inside a top-level ``if``/``try``/``with``/``for``/
+        ``while``/``match`` block: codegen reads only the top level, so such a workflow would
+        silently get no generated class. Function and class bodies are not looked into."""
+        import libcst as cst  # deferred: libcst loads only when a file is parsed
+
+        for child in node.children:
+            if isinstance(child, cst.Call) and self._is_factory(child.func):
+                self._report_nested(block, child)
+                continue
+            if isinstance(child, cst.FunctionDef | cst.ClassDef):
+                for decorator in child.decorators:
+                    expr = decorator.decorator
+                    if self._is_factory(expr.func if isinstance(expr, cst.Call) else expr):
+                        self._report_nested(block, decorator)
+                continue
+            if isinstance(child, cst.Lambda):
+                continue
+            self._scan_nested(block, child)
+
+    def _report_nested(self, block: cst.BaseCompoundStatement, node: cst.CSTNode) -> None:
+        keyword = _BLOCK_KEYWORDS.get(type(block).__name__, "a compound")
+        self.problems.append(
+            (
+                node,
+                f"{self.factory} inside {keyword} block: lunora codegen reads only top-level "
+                f"declarations, so this {self.kind} would get no generated class; move it to "
+                "the top level of the module",
+            )
+        )
 
     def _scan_assignment(
         self, small: cst.BaseSmallStatement, index: int, found: list[_Found]

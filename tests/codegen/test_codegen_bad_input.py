@@ -263,6 +263,24 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "lunora/steps.py:5:11: error: step handler 's' must take two parameters (ctx: StepContext, args), it takes 1"
         ],
     ),
+    "declared_inside_if": (
+        {
+            "lunora/workflows.py": H
+            + "import os\n\nif os.environ.get('X'):\n\n    @define_workflow\n    async def a(ctx: WorkflowContext[int]) -> int:\n        return 1\n"
+        },
+        [
+            "lunora/workflows.py:8:5: error: define_workflow inside an `if` block: lunora codegen reads only top-level declarations, so this workflow would get no generated class; move it to the top level of the module"
+        ],
+    ),
+    "call_inside_try": (
+        {
+            "lunora/workflows.py": H
+            + "async def h(ctx: WorkflowContext[int]) -> int:\n    return 1\n\n\ntry:\n    a = define_workflow(handler=h)\nexcept ImportError:\n    pass\n"
+        },
+        [
+            "lunora/workflows.py:9:9: error: define_workflow inside a `try` block: lunora codegen reads only top-level declarations, so this workflow would get no generated class; move it to the top level of the module"
+        ],
+    ),
     "aliased_import_errors": (
         {
             "lunora/workflows.py": "import lunora_workflow as lw\nfrom lunora_workflow import define_workflow as dw\n\n\n@dw(name=1)\nasync def a(ctx: lw.WorkflowContext[int]) -> int:\n    return 1\n\n\n@lw.define_workflow\ndef b(ctx: lw.WorkflowContext[int]) -> int:\n    return 1\n"
