@@ -50,9 +50,11 @@ class TomlConfig:
         self.data: dict[str, Any] = document.unwrap()
         self._lines = text.splitlines()
 
-    def _header(self, env: str | None) -> re.Pattern[str]:
+    def _header(self, env: str | None, *, array: bool = True) -> re.Pattern[str]:
         prefix = "" if env is None else rf"env\s*\.\s*[\"']?{re.escape(env)}[\"']?\s*\.\s*"
-        return re.compile(rf"^\s*\[\[\s*{prefix}workflows\s*\]\]")
+        if array:
+            return re.compile(rf"^\s*\[\[\s*{prefix}workflows\s*\]\]")
+        return re.compile(rf"^\s*\[\s*{prefix}workflows\s*\](?!\])")
 
     def locate(self, env: str | None, index: int | None, key: str | None) -> tuple[int, int]:
         """Best-effort ``(line, column)`` of ``[[workflows]]`` number ``index`` (and its ``key``).
@@ -62,6 +64,11 @@ class TomlConfig:
         """
         headers = [i for i, line in enumerate(self._lines) if self._header(env).match(line)]
         if not headers:
+            # ``[workflows]``: a single table where wrangler wants an array of them
+            table = self._header(env, array=False)
+            for i, line in enumerate(self._lines):
+                if table.match(line):
+                    return i + 1, line.index("[") + 1
             key_re = re.compile(r"^\s*workflows\s*=")
             for i, line in enumerate(self._lines):
                 if key_re.match(line):

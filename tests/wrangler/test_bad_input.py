@@ -153,6 +153,14 @@ def test_not_utf8(tmp_path: Path) -> None:
             '[[workflows]]\nbinding = "S"\nclass_name = "A"\nname = "a"\n\n[[workflows]]\nbinding = "S"\nclass_name = "B"\nname = "b"\n',
             "wrangler.toml:7:11: error LW004: duplicate binding 'S' in workflows (also workflows[0])",
         ),
+        (
+            'name = "x"\n\n[workflows]\nbinding = "S"\n',
+            "wrangler.toml:3:1: error LW002: workflows must be an array, got an object",
+        ),
+        (
+            'name = "x"\n\n[env.staging]\nname = "y"\n\n[env.staging.workflows]\nbinding = "S"\n',
+            "wrangler.toml:6:1: error LW002: env.staging.workflows must be an array, got an object",
+        ),
     ],
 )
 def test_bad_toml(tmp_path: Path, text: str, expected: str) -> None:
