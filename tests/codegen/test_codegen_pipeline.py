@@ -182,6 +182,11 @@ def test_parse_cache_rehashes_racy_entries(tmp_path: Path) -> None:
     path = project.workflows_file
     text = path.read_text()
     path.write_text(text)  # saved just now, as in `lunora dev`
+    # "just now" by the stamps themselves, not by how fast this test runs: on a loaded machine
+    # the read could come more than the racy window after the write. A stamp at or after the
+    # read (a save racing the read, or clock skew) is as racy as an entry gets.
+    now = time.time_ns() + 3600 * 10**9
+    os.utime(path, ns=(now, now))
     cache = ParseCache()
     generate(project, cache=cache)
     stat = path.stat()
