@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rest_fake_cloudflare import SAMPLE_STEPS, FakeCloudflare, FakeInstance, serve
 
 from lunora_workflow.rest import RetryPolicy
+
+from .rest_fake_cloudflare import SAMPLE_STEPS, FakeCloudflare, FakeInstance, serve
 
 ACCOUNT = "acc-123"
 TOKEN = "tok-SECRET-abc123"

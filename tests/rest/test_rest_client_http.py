@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ACCOUNT, TOKEN, Sleeps
-from rest_fake_cloudflare import FakeCloudflare
 
 from lunora_workflow.rest import (
     NewInstance,
@@ -19,6 +17,9 @@ from lunora_workflow.rest import (
     create_async_workflows_rest_client,
     create_workflows_rest_client,
 )
+
+from .conftest import ACCOUNT, TOKEN, Sleeps
+from .rest_fake_cloudflare import FakeCloudflare
 
 
 @pytest.fixture

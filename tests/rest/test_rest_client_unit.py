@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import ACCOUNT, TOKEN, Sleeps
 
 from lunora_workflow.rest import (
     RetryPolicy,
@@ -19,6 +18,8 @@ from lunora_workflow.rest import (
     parse_retry_after,
 )
 from lunora_workflow.rest.errors import BODY_PREVIEW_LIMIT
+
+from .conftest import ACCOUNT, TOKEN, Sleeps
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]

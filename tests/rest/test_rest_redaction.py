@@ -9,8 +9,6 @@ import traceback
 
 import httpx
 import pytest
-from conftest import ACCOUNT, TOKEN
-from rest_fake_cloudflare import FakeCloudflare
 
 from lunora_workflow.rest import (
     ApiToken,
@@ -19,6 +17,9 @@ from lunora_workflow.rest import (
     create_async_workflows_rest_client,
     create_workflows_rest_client,
 )
+
+from .conftest import ACCOUNT, TOKEN
+from .rest_fake_cloudflare import FakeCloudflare
 
 
 def test_token_container_redacts() -> None:

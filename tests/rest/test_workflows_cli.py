@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ACCOUNT, TOKEN
-from rest_fake_cloudflare import FakeCloudflare, FakeInstance
 
 from lunora_codegen.cli import cli
 from lunora_codegen.commands.workflows import resolve_workflow_name
 from lunora_codegen.project import load_project
+
+from .conftest import ACCOUNT, TOKEN
+from .rest_fake_cloudflare import FakeCloudflare, FakeInstance
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {"CLOUDFLARE_ACCOUNT_ID": ACCOUNT, "CLOUDFLARE_API_TOKEN": TOKEN, "COLUMNS": "200"}

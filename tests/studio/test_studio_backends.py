@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import copy_example
 
 from lunora_codegen.diagnostics import UserCodeError
 from lunora_codegen.project import load_project
 from lunora_codegen.studio.backend import InvalidRequestError, UnknownWorkflowError
 from lunora_codegen.studio.catalog import Catalog, CatalogError, load_catalog
 from lunora_codegen.studio.local import LocalBackend
+
+from .conftest import copy_example
 
 WELCOME = {"channel_id": "c", "user_name": "u"}
 APPROVAL = {"request_id": "r", "amount_cents": 1}

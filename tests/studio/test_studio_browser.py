@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from lunora_codegen.studio.app import create_app
 from lunora_codegen.studio.catalog import Catalog
 from lunora_codegen.studio.local import LocalBackend
 from lunora_codegen.studio.server import StudioServer
+
+from .conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

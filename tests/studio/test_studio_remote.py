@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BASE_URL
 
 from lunora_codegen.cli import main
 from lunora_codegen.studio.app import create_app
@@ -26,6 +25,8 @@ from lunora_codegen.studio.remote import (
     credentials_from_env,
 )
 from lunora_codegen.studio.security import TOKEN_HEADER
+
+from .conftest import BASE_URL
 
 ACCOUNT = "acc-0123"
 API_TOKEN = "cf-SECRET-token-9f8e7d"

@@ -8,9 +8,9 @@ import re
 import time
 from typing import Any
 
-from conftest import BASE_URL, Studio
-
 from lunora_codegen.studio.security import TOKEN_HEADER
+
+from .conftest import BASE_URL, Studio
 
 WELCOME = {"channel_id": "general", "user_name": "Ada"}
 
