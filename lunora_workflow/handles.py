@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BATCH",
+    "MAX_BATCH_BYTES",
     "CreateOptions",
     "InstanceError",
     "InstanceHandle",
@@ -53,8 +54,9 @@ __all__ = [
 P = TypeVar("P")
 O = TypeVar("O")  # noqa: E741
 
-#: Cloudflare's cap on ``createBatch``.
+#: Cloudflare's cap on ``createBatch``: instances per call, and bytes per call (the RPC limit).
 MAX_BATCH = 100
+MAX_BATCH_BYTES = 1_048_576
 
 InstanceStatusName = Literal[
     "queued",
@@ -422,6 +424,7 @@ class WorkflowHandle(Generic[P, O]):
             )
         if not batch:
             return []
+        _check_batch(batch)
         method = "createBatch" if _is_raw_js(self._binding) else "create_batch"
         if _is_raw_js(self._binding):  # pragma: no cover - only inside a Worker
             result = await getattr(self._binding, method)(platform.to_js_options(batch))  # type: ignore[arg-type]
@@ -432,6 +435,28 @@ class WorkflowHandle(Generic[P, O]):
     def get(self, id: str) -> InstanceHandle[O]:
         """A handle on instance ``id``; nothing is fetched until a method is awaited."""
         return InstanceHandle(self._binding, self.spec, _check_id(id))
+
+
+def _check_batch(batch: list[dict[str, Any]]) -> None:
+    """Refuse what the platform would refuse for the batch as a whole: an id given twice
+    (the second create fails) and more than the 1 MiB an RPC call may carry."""
+    first: dict[str, int] = {}
+    for index, options in enumerate(batch):
+        instance_id = options.get("id")
+        if instance_id is None:
+            continue
+        if instance_id in first:
+            raise InvalidInstanceIdError(
+                f'create_batch entries {first[instance_id]} and {index} both use the id "'
+                f'{instance_id}"; instance ids must be unique'
+            )
+        first[instance_id] = index
+    size = json_size(batch)
+    if size > MAX_BATCH_BYTES:
+        raise InvalidParamsError(
+            f"create_batch: the batch is {size} bytes of JSON, over the {MAX_BATCH_BYTES}-byte "
+            "(1 MiB) RPC limit for one call; split it into smaller batches"
+        )
 
 
 def _lookup(env: Any, key: str) -> Any:

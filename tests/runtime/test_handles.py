@@ -239,7 +239,29 @@ async def test_create_batch() -> None:
         InvalidParamsError, match="create_batch takes at most 100 instances, got 101"
     ):
         await handle.create_batch([CreateOptions(params=Params("a", "x"))] * 101)
+    with pytest.raises(InvalidInstanceIdError) as caught:
+        await handle.create_batch(
+            [
+                CreateOptions(params=Params("a", "x"), id="same"),
+                CreateOptions(params=Params("b", "y"), id="other"),
+                CreateOptions(params=Params("c", "z"), id="same"),
+            ]
+        )
+    assert str(caught.value) == (
+        'create_batch entries 0 and 2 both use the id "same"; instance ids must be unique'
+    )
+    # each entry fits the 1 MiB params limit, together they pass the RPC limit of one call
+    big = Params("a", "x" * 400_000)
+    with pytest.raises(InvalidParamsError) as caught_size:
+        await handle.create_batch([CreateOptions(params=big)] * 3)
+    assert str(caught_size.value).startswith("create_batch: the batch is 1200")
+    assert str(caught_size.value).endswith(
+        "bytes of JSON, over the 1048576-byte (1 MiB) RPC limit for one call; split it into "
+        "smaller batches"
+    )
     assert len(binding.calls) == 1
+    await handle.create_batch([CreateOptions(params=big)] * 2)  # 800 KB: sent
+    assert len(binding.calls) == 2
 
 
 async def test_get_is_lazy_and_methods_call_the_instance() -> None:
