@@ -21,7 +21,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
@@ -404,11 +404,17 @@ def _next_cursor(info: Mapping[str, Any], returned: int) -> str | None:
     return None
 
 
-def _iso(value: datetime | str) -> str:
+def _iso(value: datetime | str, what: str) -> str:
+    """``value`` as the ISO-8601 UTC text the API filters on (``...Z``)."""
     if isinstance(value, str):
         return value
-    text = value.isoformat()
-    return text.replace("+00:00", "Z")
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive datetime is local time to some callers and UTC to others
+        # (``datetime.utcnow()``); guessing would shift the range by the UTC offset.
+        raise ValueError(
+            f"{what} must be timezone-aware (e.g. datetime.now(UTC)), not the naive {value}"
+        )
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _segment(value: str, what: str) -> str:
@@ -521,9 +527,9 @@ class Operations:
                 raise self._unsupported("filtering instances by date or direction")
         else:
             if date_start is not None:
-                params.append(("date_start", _iso(date_start)))
+                params.append(("date_start", _iso(date_start, "date_start")))
             if date_end is not None:
-                params.append(("date_end", _iso(date_end)))
+                params.append(("date_end", _iso(date_end, "date_end")))
             if direction is not None:
                 params.append(("direction", direction))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -339,7 +339,25 @@ def test_input_is_validated_before_sending(make: Callable[[Handler], WorkflowsRe
         client.create_instances_batch("w", [{"parms": {}}])
     with pytest.raises(ValueError, match="must not be empty"):
         client.get_instance("w", "")
+    with pytest.raises(ValueError, match="date_start must be timezone-aware"):
+        client.list_instances("w", date_start=datetime(2026, 11, 20, 10, 0))
     assert sent == []
+
+
+def test_date_filters_are_sent_in_utc(make: Callable[[Handler], WorkflowsRestClient]) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=envelope([]))
+
+    berlin = timezone(timedelta(hours=1))
+    make(handler).list_instances(
+        "w", date_start=datetime(2026, 11, 20, 11, 0, tzinfo=berlin), date_end=NOW
+    )
+    params = seen[0].url.params
+    assert params["date_start"] == "2026-11-20T10:00:00Z"
+    assert params["date_end"] == "2026-11-25T12:00:00Z"
 
 
 def test_missing_credentials_are_a_clear_error() -> None:
