@@ -70,6 +70,7 @@ InstanceStatusName = Literal[
     "unknown",
 ]
 _STATUSES = frozenset(InstanceStatusName.__args__)  # type: ignore[attr-defined]
+_RESTART_KINDS = ("do", "sleep", "waitForEvent")
 
 
 @dataclass(frozen=True)
@@ -285,9 +286,22 @@ class InstanceHandle(Generic[O]):
             )
         await _call(await self._get(), "terminate")
 
-    async def restart(self, *, from_step: str | None = None, count: int | None = None) -> None:
+    async def restart(
+        self,
+        *,
+        from_step: str | None = None,
+        count: int | None = None,
+        kind: Literal["do", "sleep", "waitForEvent"] | None = None,
+    ) -> None:
         """Restart the instance, from the beginning or from step ``from_step`` (its
-        ``count``-th call when the name repeats)."""
+        ``count``-th call when the name repeats; ``kind`` when that step is a sleep or an
+        event wait: Cloudflare assumes ``"do"``)."""
+        if from_step is None and (count is not None or kind is not None):
+            raise TypeError("restart: count= and kind= need from_step=")
+        if kind is not None and kind not in _RESTART_KINDS:
+            raise ValueError(
+                f"restart: kind must be one of {', '.join(_RESTART_KINDS)}, got {kind!r}"
+            )
         instance = await self._get()
         if from_step is None:
             await _call(instance, "restart")
@@ -295,6 +309,8 @@ class InstanceHandle(Generic[O]):
         origin: dict[str, Any] = {"name": from_step}
         if count is not None:
             origin["count"] = count
+        if kind is not None:
+            origin["type"] = kind
         await _call(instance, "restart", {"from": origin}, positional=True)
 
     async def send_event(self, type: str, payload: Any = None) -> None:

@@ -287,6 +287,28 @@ async def test_get_is_lazy_and_methods_call_the_instance() -> None:
         handle.get("")
 
 
+async def test_restart_from_a_sleep_or_an_event_wait() -> None:
+    handle, binding = _handle()
+    instance = handle.get("inst-1")
+    await instance.restart(from_step="settle", kind="sleep")
+    await instance.restart(from_step="approval", count=2, kind="waitForEvent")
+    assert binding.calls[1:] == [
+        ("instance.restart", "inst-1", ({"from": {"name": "settle", "type": "sleep"}},), {}),
+        (
+            "instance.restart",
+            "inst-1",
+            ({"from": {"name": "approval", "count": 2, "type": "waitForEvent"}},),
+            {},
+        ),
+    ]
+    calls = len(binding.calls)
+    with pytest.raises(ValueError, match=r"^restart: kind must be one of do, sleep, waitForEvent"):
+        await instance.restart(from_step="x", kind="wait")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^restart: count= and kind= need from_step=$"):
+        await instance.restart(kind="sleep")
+    assert len(binding.calls) == calls
+
+
 async def test_terminate_with_rollback_is_refused_and_sends_nothing() -> None:
     # Cloudflare runs only native rollbacks on terminate; lunora's would silently not run.
     handle, binding = _handle()
