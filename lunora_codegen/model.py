@@ -201,6 +201,21 @@ def build_model(
                     Diagnostic(position.path, position.line, position.column, problem)
                 )
                 continue
+            if decl.name_override is None:
+                # name= is checked where it is written; a name derived from a long export must
+                # be checked too, or Cloudflare rejects it only at deploy time
+                problem = naming.deployed_name_problem(naming.deployed_name(decl.export))
+                if problem is not None:
+                    diagnostics.append(
+                        Diagnostic(
+                            position.path,
+                            position.line,
+                            position.column,
+                            f"{problem} (derived from the export {decl.export!r})",
+                            hint="give it a shorter name= (at most 64 characters)",
+                        )
+                    )
+                    continue
             workflows.append(
                 WorkflowModel(
                     export=decl.export,

@@ -117,6 +117,32 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "lunora/workflows.py:4:23: error: workflow name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 65 characters long; Cloudflare allows at most 64"
         ],
     ),
+    "derived_name_too_long": (
+        {
+            "lunora/workflows.py": H
+            + "@define_workflow\nasync def "
+            + "a_" * 33
+            + "b(ctx: WorkflowContext[int]) -> int:\n    return 1\n"
+        },
+        [
+            "lunora/workflows.py:5:11: error: workflow name '"
+            + "a-" * 33
+            + "b' is 67 characters long; Cloudflare allows at most 64 (derived from the export '"
+            + "a_" * 33
+            + "b')"
+        ],
+    ),
+    "long_export_with_short_name_is_fine_but_other_error": (
+        {
+            "lunora/workflows.py": H
+            + '@define_workflow(name="short")\nasync def '
+            + "a_" * 33
+            + "b(ctx: WorkflowContext[int]) -> int:\n    return 1\n\n\nx = define_workflow()\n"
+        },
+        [
+            "lunora/workflows.py:9:5: error: define_workflow(...) needs a handler: `define_workflow(handler=my_function)`"
+        ],
+    ),
     "call_without_handler": (
         {"lunora/workflows.py": H + 'a = define_workflow(name="a")\n'},
         [
