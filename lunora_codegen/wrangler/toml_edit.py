@@ -5,9 +5,10 @@ editing the parsed document in place (set a value in a ``[[workflows]]`` table, 
 table, delete one) leaves the rest of the file byte-for-byte. (wrangler's own
 ``experimental_patchConfig`` refuses TOML that contains a comment; this does not.)
 
-Two tomlkit habits are corrected here: an appended table is not followed by a blank line
-(we add one, as the reference notes recommend), and new lines use ``\\n`` even in a CRLF file
-(we convert them when the file used CRLF throughout).
+Three tomlkit habits are corrected here: an appended table is not set off by a blank line
+(we add one, as the reference notes recommend), new lines use ``\\n`` even in a CRLF file
+(we convert them when the file used CRLF throughout), and a table appended to a file without
+a final newline is glued onto its last line (we parse with one and take it off again).
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ class TomlConfig:
 
     def render(self, plans: Sequence[SectionPlan]) -> str:
         """The file's text after ``plans`` (a fresh parse is edited; ``self`` is unchanged)."""
-        document = tomlkit.parse(self.text)
+        # Without a final newline tomlkit glues an appended table onto the last line
+        # (``name = "a"[[workflows]]``): parse with one, and take it off again at the end.
+        unterminated = bool(self.text) and not self.text.endswith("\n")
+        document = tomlkit.parse(self.text + "\n" if unterminated else self.text)
         # Environments first: a new top-level [[workflows]] goes to the end of the document,
         # and _is_last must see the document as the user wrote it.
         for plan in sorted(plans, key=lambda p: p.env is None):
@@ -134,7 +138,9 @@ class TomlConfig:
             else:  # pragma: no cover - planning reported it already
                 raise TomlEditError(f"{plan.label} must be an array of tables")
         text = tomlkit.dumps(document)
-        if self.text.endswith("\n") and not text.endswith("\n"):
+        if unterminated:
+            text = text.removesuffix("\n")
+        elif self.text.endswith("\n") and not text.endswith("\n"):
             text += "\n"
         if "\r\n" in self.text and "\n" not in self.text.replace("\r\n", ""):
             text = re.sub(r"(?<!\r)\n", "\r\n", text)
@@ -185,8 +191,8 @@ def _append_tables(aot: AoT, entries: Sequence[dict[str, str]]) -> None:
         body = aot[-1].value.body
         while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace | Comment):
             tail.insert(0, body.pop())
-        if tail:
-            aot[-1].add(tomlkit.nl())
+        # also when nothing follows the last table (the file ends with it)
+        aot[-1].add(tomlkit.nl())
     for index, entry in enumerate(entries):
         last = index == len(entries) - 1
         table = _table(entry, blank_after=not last)
