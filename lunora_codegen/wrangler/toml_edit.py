@@ -14,7 +14,7 @@ a final newline is glued onto its last line (we parse with one and take it off a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import tomlkit
@@ -122,9 +122,13 @@ class TomlConfig:
                 for index, fields in plan.updates.items():
                     for key, value in fields.items():
                         current[index][key] = value
-                for index in sorted(plan.removals, reverse=True):
-                    del current[index]
+                orphans = _remove_tables(current, plan.removals)
                 _append_tables(current, plan.appends)
+                if orphans and len(current) > 0:
+                    current[-1].value.body.extend(orphans)
+                else:
+                    for _key, item in orphans:
+                        holder.add(item)
             elif isinstance(current, Array):
                 for index, fields in plan.updates.items():
                     for key, value in fields.items():
@@ -174,6 +178,44 @@ def _table(entry: dict[str, str], *, blank_after: bool) -> Table:
     if blank_after:
         table.add(tomlkit.nl())
     return table
+
+
+def _tail(table: Table) -> list[tuple[Any, Any]]:
+    """Take the blank lines and comments that end ``table``'s body (tomlkit keeps the lines
+    that introduce the *next* header there) out of it."""
+    body = table.value.body
+    tail: list[tuple[Any, Any]] = []
+    while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace | Comment):
+        tail.insert(0, body.pop())
+    return tail
+
+
+def _remove_tables(aot: AoT, removals: Collection[int]) -> list[tuple[Any, Any]]:
+    """Delete the tables at ``removals`` without losing a comment.
+
+    A removed table's tail introduces what follows it, so it moves in front of the next kept
+    table's header (its ``indent``, printed before ``[[``), else to the end of the previous
+    kept table. Returns what found no home (every table removed) for the caller to place.
+    """
+    kept = [i for i in range(len(aot)) if i not in removals]
+    orphans: list[tuple[Any, Any]] = []
+    for index in sorted(removals):
+        tail = _tail(aot[index])
+        if not tail:
+            continue
+        after = next((k for k in kept if k > index), None)
+        before = next((k for k in reversed(kept) if k < index), None)
+        if after is not None:
+            table = aot[after]
+            text = "".join(item.as_string() for _key, item in tail)
+            table.trivia.indent = text + table.trivia.indent
+        elif before is not None:
+            aot[before].value.body.extend(tail)
+        else:
+            orphans.extend(tail)
+    for index in sorted(removals, reverse=True):
+        del aot[index]
+    return orphans
 
 
 def _append_tables(aot: AoT, entries: Sequence[dict[str, str]]) -> None:

@@ -1,9 +1,11 @@
 """Property tests for ``wrangler.toml``: random documents with comments, both line endings, a
-BOM or not, a final newline or not, ``[[workflows]]`` tables or an inline array, environments.
+BOM or not, a final newline or not, ``[[workflows]]`` tables or an inline array, environments,
+a stale entry, with and without ``prune``.
 
 After reconcile: the BOM, the line endings and the final-newline style are the file's own,
-every comment is still there, every value outside ``workflows`` is unchanged, each generated
-class is bound exactly as planned (the user's other fields kept), and a second run is a no-op.
+every comment is still there (but those on a pruned entry's own lines), every value outside
+``workflows`` is unchanged, each generated class is bound exactly as planned (the user's other
+fields kept), and a second run is a no-op.
 """
 
 from __future__ import annotations
@@ -26,14 +28,21 @@ DESIRED = [
     WorkflowBinding("WORKFLOW_A", "AWorkflow", "a"),
     WorkflowBinding("WORKFLOW_B", "BWorkflow", "b"),
 ]
-#: classes an existing entry may bind: two of ours, two of someone else's
-CLASSES = ["AWorkflow", "BWorkflow", "BillingWorkflow", "Mailer"]
+#: classes an existing entry may bind: two of ours, two of someone else's, and one lunora
+#: made for a workflow that is gone (``WORKFLOW_OLD``/``OldWorkflow`` is lunora's naming
+#: fingerprint, so it is stale and ``prune`` removes it)
+CLASSES = ["AWorkflow", "BWorkflow", "BillingWorkflow", "Mailer", "OldWorkflow"]
+STALE = "OldWorkflow"
 
 
 @dataclass(frozen=True)
 class TomlDoc:
     text: str
+    #: comments that must survive whatever happens
     comments: tuple[str, ...]
+    prune: bool
+    #: comments on a stale entry's own lines: they go with the entry when it is pruned
+    stale_comments: tuple[str, ...] = ()
 
 
 def _comment(draw: st.DrawFn, tag: str) -> str:
@@ -47,13 +56,15 @@ def toml_documents(draw: st.DrawFn) -> TomlDoc:
     nl = draw(st.sampled_from(["\n", "\r\n"]))
     lines: list[str] = []
     comments: list[str] = []
+    stale_comments: list[str] = []
     counter = iter(range(1000))
+    prune = draw(st.booleans())
 
-    def maybe_comment(prefix: str = "") -> str:
+    def maybe_comment(prefix: str = "", *, owner: str = "") -> str:
         if not draw(st.booleans()):
             return ""
         text = _comment(draw, f"c{next(counter)}")
-        comments.append(text)
+        (stale_comments if owner == STALE else comments).append(text)
         return prefix + text
 
     def blank() -> None:
@@ -83,7 +94,7 @@ def toml_documents(draw: st.DrawFn) -> TomlDoc:
         vars_table()
     if inline:
         items = ", ".join(
-            f'{{binding = "USER_{i}", class_name = "{c}", name = "user-{i}"}}'
+            f'{{binding = "{_binding(i, c)}", class_name = "{c}", name = "user-{i}"}}'
             for i, c in enumerate(entries)
         )
         lines.append(f"workflows = [{items}]{maybe_comment(' ')}")
@@ -93,8 +104,10 @@ def toml_documents(draw: st.DrawFn) -> TomlDoc:
             above = maybe_comment()
             if above:
                 lines.append(above)
-            lines.append(f"[[workflows]]{maybe_comment(' ')}")
-            lines.append(f'binding = "USER_{i}"{maybe_comment(" ")}')
+            lines.append(f"[[workflows]]{maybe_comment(' ', owner=class_name)}")
+            lines.append(
+                f'binding = "{_binding(i, class_name)}"{maybe_comment(" ", owner=class_name)}'
+            )
             lines.append(f'class_name = "{class_name}"')
             lines.append(f'name = "user-{i}"')
             if draw(st.booleans()):
@@ -120,7 +133,11 @@ def toml_documents(draw: st.DrawFn) -> TomlDoc:
         text += nl
     if draw(st.booleans()):
         text = "\ufeff" + text
-    return TomlDoc(text, tuple(comments))
+    return TomlDoc(text, tuple(comments), prune, tuple(stale_comments))
+
+
+def _binding(index: int, class_name: str) -> str:
+    return "WORKFLOW_OLD" if class_name == STALE else f"USER_{index}"
 
 
 def _data(text: str) -> dict[str, Any]:
@@ -147,7 +164,7 @@ def _without_workflows(data: dict[str, Any]) -> dict[str, Any]:
 @given(doc=toml_documents())
 def test_toml_reconcile_keeps_the_file_and_binds_the_workflows(doc: TomlDoc) -> None:
     before = _data(doc.text)
-    result = reconcile_text(doc.text, CONFIG, DESIRED)
+    result = reconcile_text(doc.text, CONFIG, DESIRED, prune=doc.prune)
     new = result.new_text if result.new_text is not None else doc.text
 
     assert new.startswith("\ufeff") == doc.text.startswith("\ufeff")
@@ -156,7 +173,7 @@ def test_toml_reconcile_keeps_the_file_and_binds_the_workflows(doc: TomlDoc) -> 
         assert new.endswith("\n") == body.endswith("\n")
     if "\r\n" in body and "\n" not in body.replace("\r\n", ""):
         assert re.search(r"(?<!\r)\n", new) is None
-    for comment in doc.comments:
+    for comment in doc.comments + (() if doc.prune else doc.stale_comments):
         assert comment in new
 
     after = _data(new)
@@ -174,8 +191,10 @@ def test_toml_reconcile_keeps_the_file_and_binds_the_workflows(doc: TomlDoc) -> 
         }
     ours = {w.class_name for w in DESIRED}
     assert [w for w in workflows if w["class_name"] not in ours] == [
-        w for w in before.get("workflows", []) if w["class_name"] not in ours
+        w
+        for w in before.get("workflows", [])
+        if w["class_name"] not in ours and not (doc.prune and w["class_name"] == STALE)
     ]
 
-    again = reconcile_text(new, CONFIG, DESIRED)
+    again = reconcile_text(new, CONFIG, DESIRED, prune=doc.prune)
     assert again.new_text is None, again.changes
