@@ -558,7 +558,12 @@ def resume_command(workflow: str, instance_id: str) -> None:
 @workflows.command("terminate")
 @click.argument("workflow")
 @click.argument("instance_id")
-@click.option("--rollback", is_flag=True, help="Run the instance's rollback (saga) handlers first.")
+@click.option(
+    "--rollback",
+    is_flag=True,
+    help="Run the instance's native (TypeScript) rollback handlers first; "
+    "lunora Python sagas do not run on terminate.",
+)
 def terminate_command(workflow: str, instance_id: str, rollback: bool) -> None:
     """Terminate an instance."""
     _change_status(workflow, instance_id, "terminate", rollback=True if rollback else None)
