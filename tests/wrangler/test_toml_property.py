@@ -80,7 +80,9 @@ def toml_documents(draw: st.DrawFn) -> TomlDoc:
             lines.append(f"{key} = {value}{trailing}")
     blank()
 
-    entries = draw(st.lists(st.sampled_from(CLASSES), unique=True, max_size=4))
+    # a prefix of a permutation: distinct classes without filtering (no rejected examples)
+    order = draw(st.permutations(CLASSES))
+    entries = order[: draw(st.integers(0, 4))]
     inline = bool(entries) and draw(st.booleans())
     vars_first = draw(st.booleans())
 
@@ -159,7 +161,7 @@ def _without_workflows(data: dict[str, Any]) -> dict[str, Any]:
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(doc=toml_documents())
 def test_toml_reconcile_keeps_the_file_and_binds_the_workflows(doc: TomlDoc) -> None:
