@@ -8,6 +8,8 @@
 * ``LW105`` ``compatibility_flags`` lacks ``python_workers`` (wrangler refuses a ``.py`` main).
 * ``LW106`` ``compatibility_date`` is missing or older than 2026-04-21, the date from which
   workerd uses the vendored Python SDK (``enable_python_external_sdk``) lunora relies on.
+* ``LW108`` ``compatibility_flags`` opts out of what lunora runs on
+  (``disable_python_workflows``, ``disable_python_external_sdk``).
 
 All are warnings with a hint: these are the user's decisions, and a tool that quietly bumps a
 compatibility date changes runtime behaviour behind their back.
@@ -44,6 +46,13 @@ __all__ = [
 #: workerd switches to the vendored ``workers-runtime-sdk`` on this date (cloudflare.md §1.1).
 MIN_COMPATIBILITY_DATE = "2026-04-21"
 _GENERATED_MODULE = ("_generated", "workflows")
+#: opt-out flags that take away what lunora runs on (cloudflare.md §1.1, flag table)
+_DISABLING_FLAGS = {
+    "disable_python_workflows": "workerd then never dispatches a Python workflow's run()",
+    "disable_python_external_sdk": (
+        "workerd then uses its built-in Python SDK instead of the vendored one lunora needs"
+    ),
+}
 
 
 def _warning(path: Path, where: tuple[int, int], message: str, code: str, hint: str) -> Diagnostic:
@@ -397,6 +406,18 @@ def check_config(
                 'add "python_workers" to compatibility_flags',
             )
         )
+    for flag in flags if isinstance(flags, list) else []:
+        why = _DISABLING_FLAGS.get(flag) if isinstance(flag, str) else None
+        if why is not None:
+            diagnostics.append(
+                _warning(
+                    config_path,
+                    locate("compatibility_flags"),
+                    f'`compatibility_flags` includes "{flag}": {why}',
+                    "LW108",
+                    f'remove "{flag}" from compatibility_flags',
+                )
+            )
     date = data.get("compatibility_date")
     date_text = str(date) if date is not None else None
     if date_text is None or date_text < MIN_COMPATIBILITY_DATE:

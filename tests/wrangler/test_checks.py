@@ -115,3 +115,17 @@ def test_toml_config_with_a_bom(tmp_path: Path) -> None:
         CLASSES,
     )
     assert [(d.code, d.line) for d in found] == [("LW105", 1), ("LW106", 2)]
+
+
+def test_flags_that_opt_out_of_what_lunora_runs_on(tmp_path: Path) -> None:
+    config = (
+        '{\n  "main": "src/entry.py",\n  "compatibility_date": "2026-06-01",\n'
+        '  "compatibility_flags": ["python_workers", "disable_python_external_sdk",'
+        ' "no_python_workflows_implicit_dependencies"],\n}\n'
+    )
+    found = check_config(
+        _project(tmp_path, config, "from lunora._generated.workflows import *\n"), CLASSES
+    )
+    # legacy step mode (no_python_workflows_implicit_dependencies) is supported: no warning
+    assert [(d.code, d.line) for d in found] == [("LW108", 4)]
+    assert '"disable_python_external_sdk"' in found[0].message
