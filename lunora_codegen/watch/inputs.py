@@ -1,8 +1,10 @@
 """Which files ``lunora dev`` watches, and a content snapshot of them.
 
 Watched: ``*.py`` under the user's package (not ``_generated/``, tests or caches), the wrangler
-config, and the project's ``pyproject.toml``. Everything else (``.venv``, ``node_modules``,
-``.wrangler``, the worker entry, editors' temp files) is ignored.
+config, the project's ``pyproject.toml``, and the worker entry the config's ``main`` names (its
+re-exports of the generated classes are checked on every run, so a warning about them must go
+away when the user fixes the entry). Everything else (``.venv``, ``node_modules``,
+``.wrangler``, the rest of ``src/``, editors' temp files) is ignored.
 
 Directories are watched *non-recursively*, one by one: a recursive watch of the project root
 would put an inotify watch on every folder of ``node_modules`` and ``.venv``.
@@ -62,7 +64,11 @@ class InputFilter:
         configs = {self.root / name for name in CONFIG_NAMES}
         if project.config_path is not None:
             configs.add(project.config_path.resolve())
-        self.singles = frozenset({*configs, self.root / "pyproject.toml"})
+        #: the files that decide the project's layout (a change reloads the project)
+        self.configs = frozenset({*configs, self.root / "pyproject.toml"})
+        #: the worker entry (``main``): only its checks read it, the layout does not depend on it
+        self.entry = project.entry_path.resolve() if project.entry_path is not None else None
+        self.singles = self.configs | ({self.entry} if self.entry is not None else set())
 
     def is_package_dir(self, path: Path) -> bool:
         """True for the package folder and its non-excluded subfolders."""
@@ -92,7 +98,8 @@ class InputFilter:
 
 
 def watch_dirs(project: Project) -> list[Path]:
-    """Every folder to watch (non-recursively): the root, the config's folder, the package tree."""
+    """Every folder to watch (non-recursively): the root, the folders of the config and the
+    entry, the package tree."""
     rules = InputFilter(project)
     dirs = {rules.root, *(p.parent for p in rules.singles)}
     if rules.package.is_dir():

@@ -18,6 +18,7 @@ Shape (see the codegen reference, §5.2):
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import threading
 import time
@@ -36,6 +37,9 @@ from lunora_codegen.watch.incremental import IncrementalParser
 from lunora_codegen.watch.inputs import InputFilter, Snapshot, digest, snapshot, watch_dirs
 
 __all__ = ["Console", "DevLoop", "RunOutcome"]
+
+#: ``path:line:col: warning ...``, the shape of :meth:`Diagnostic.format`
+_DIAGNOSTIC = re.compile(r"[^\n]*?:\d+:\d+: (?:warning|info)\b")
 
 #: How often a run may repeat because its inputs changed under it before it waits for events.
 _MAX_RERUNS = 5
@@ -121,7 +125,7 @@ class DevLoop:
 
     def _reload_project(self, changed: Sequence[Path]) -> None:
         rules = InputFilter(self.project)
-        if not any(path in rules.singles for path in changed):
+        if not any(path in rules.configs for path in changed):
             return
         try:
             project = load_project(self.start)
@@ -145,7 +149,9 @@ class DevLoop:
         forgetting would also drop what the next parse and extraction reuse.)
         """
         targets = {path.resolve() for path in paths}
-        for known in (self.project.workflows_file, self.project.steps_file, *paths):
+        project = self.project
+        entry = () if project.entry_path is None else (project.entry_path,)
+        for known in (project.workflows_file, project.steps_file, *entry, *paths):
             if known.resolve() in targets:
                 self.cache.recheck(known)
 
@@ -164,7 +170,10 @@ class DevLoop:
             self.console.error("lunora: internal error in codegen; still watching")
             return False, ()
         for warning in result.warnings:
-            self.console.error(f"warning: {warning}")
+            # a formatted diagnostic already says "warning" after its position (as in
+            # ``lunora codegen``)
+            shaped = _DIAGNOSTIC.match(warning) is not None
+            self.console.error(warning if shaped else f"warning: {warning}")
         return True, tuple(change.path.resolve() for change in result.changes)
 
     def regenerate(self, changed: Sequence[Path] = ()) -> RunOutcome:

@@ -139,7 +139,8 @@ def test_ignored_paths_do_not_trigger_runs(tmp_path: Path) -> None:
     with running_loop(root) as (loop, _console):
         save(root / "src/lunora/tests/test_flows.py", "x = 1\n")
         save(root / "src/lunora/notes.txt", "hello\n")
-        save(root / "src/entry.py", '"""entry, edited"""\n')
+        # src/ is watched for the worker entry alone
+        save(root / "src/other.py", "x = 1\n")
         save(root / "node_modules/thing.py", "x = 1\n")
         save(root / "src/lunora/_generated/extra.py", "x = 1\n")
         time.sleep(0.4)
@@ -149,6 +150,26 @@ def test_ignored_paths_do_not_trigger_runs(tmp_path: Path) -> None:
         (root / "src/lunora/more").mkdir()
         save(root / "src/lunora/more/helpers.py", "y = 2\n")
         wait_for(lambda: len(loop.outcomes) == 2, what="a run for the new sub-package module")
+
+
+def test_an_entry_edit_reruns_the_config_checks(tmp_path: Path) -> None:
+    """The entry's re-exports are checked on every run (LW103); fixing the entry must clear
+    the warning, and breaking it again must bring it back, without touching anything else."""
+    root = make_project(tmp_path, "first")
+    entry = root / "src/entry.py"
+    with running_loop(root) as (loop, console):
+        # the entry does not export FirstWorkflow yet; printed as ``lunora codegen`` does
+        assert any(line.startswith("src/entry.py:1:1: warning LW103: ") for line in console.lines)
+        seen = len(console.lines)
+        save(entry, '"""entry"""\n\nfrom lunora._generated.workflows import FirstWorkflow\n')
+        wait_for(lambda: len(loop.outcomes) == 2, what="a run for the fixed entry")
+        assert loop.outcomes[-1].ok
+        assert loop.outcomes[-1].changed == (entry.resolve(),)
+        assert "LW103" not in "\n".join(console.lines[seen:])
+        seen = len(console.lines)
+        save(entry, '"""entry"""\n')
+        wait_for(lambda: len(loop.outcomes) == 3, what="a run for the broken entry")
+        assert "LW103" in "\n".join(console.lines[seen:])
 
 
 def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
@@ -165,6 +186,8 @@ def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
         root.resolve() / "wrangler.jsonc",
         root.resolve() / "wrangler.toml",
         root.resolve() / "pyproject.toml",
+        # the worker entry ``main`` names: its re-exports are checked on every run
+        root.resolve() / "src" / "entry.py",
     }
     rejected = {
         package / "_generated" / "workflows.py",
@@ -174,7 +197,7 @@ def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
         package / ".#workflows.py",
         package / "notes.txt",
         package / "workflows.py.swp",
-        root.resolve() / "src" / "entry.py",
+        root.resolve() / "src" / "other.py",
         root.resolve() / "node_modules" / "x.py",
         root.resolve() / ".venv" / "lib" / "x.py",
         root.resolve() / "sub" / "wrangler.jsonc",
@@ -185,6 +208,7 @@ def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
     assert package in dirs
     assert package / "sub" in dirs
     assert root.resolve() in dirs
+    assert root.resolve() / "src" in dirs  # the entry's folder
     assert package / "_generated" not in dirs
     assert package / "__pycache__" not in dirs
 
