@@ -379,13 +379,35 @@ class _TypeRenderer:
     """Render an annotation canonically (ruff-format stable) with names resolved for
     ``<package>/_generated/workflows.py``."""
 
+    #: Subscripts whose string arguments are values, not forward references (``Annotated``'s
+    #: first argument is still a type).
+    _VALUE_STRINGS = frozenset({"Literal", "Annotated"})
+
     def __init__(self, scope: _Scope) -> None:
         self._scope = scope
         self.imports: list[ImportSpec] = []
 
-    def render(self, node: cst.BaseExpression) -> str:
+    def render(self, node: cst.BaseExpression, *, value: bool = False) -> str:
+        """The annotation ``node`` spelled for the generated module, or
+        :class:`_UnresolvableError`. A string is a forward reference (``"P"``, also nested:
+        ``list["P"]``) and is resolved like the name it holds: copied verbatim it would name
+        nothing in the generated module. Only with ``value`` (inside ``Literal[...]`` or the
+        metadata of ``Annotated[...]``) is a string kept as a string."""
         import libcst as cst  # deferred: libcst loads only when a file is parsed
 
+        if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+            text = node.evaluated_value
+            if not isinstance(text, str):
+                raise _UnresolvableError
+            if value:
+                return json.dumps(text, ensure_ascii=False)
+            try:
+                inner = cst.parse_expression(text.strip())
+            except cst.ParserSyntaxError:
+                raise _UnresolvableError from None
+            if isinstance(inner, cst.SimpleString | cst.ConcatenatedString):
+                raise _UnresolvableError  # a string inside a string is no type
+            return self.render(inner)
         if isinstance(node, cst.Name):
             return self._name(node.value)
         if isinstance(node, cst.Attribute):
@@ -395,13 +417,14 @@ class _TypeRenderer:
             head, _, rest = dotted.partition(".")
             return f"{self._name(head, qualified=True)}.{rest}"
         if isinstance(node, cst.Subscript):
+            legacy = self._typing_name(node.value)
             items = []
-            for element in node.slice:
+            for index, element in enumerate(node.slice):
                 if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
                     raise _UnresolvableError
-                items.append(self.render(element.slice.value))
+                values = legacy == "Literal" or (legacy == "Annotated" and index > 0)
+                items.append(self.render(element.slice.value, value=values))
             # Optional[X] / Union[A, B] are spelled X | None / A | B (what ruff's UP rules want)
-            legacy = self._typing_name(node.value)
             if legacy == "Optional" and len(items) == 1:
                 return f"{items[0]} | None"
             if legacy == "Union" and items:
@@ -409,11 +432,6 @@ class _TypeRenderer:
             return f"{self.render(node.value)}[{', '.join(items)}]"
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             return f"{self.render(node.left)} | {self.render(node.right)}"
-        if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-            value = node.evaluated_value
-            if not isinstance(value, str):
-                raise _UnresolvableError
-            return json.dumps(value, ensure_ascii=False)
         if isinstance(node, cst.Integer):
             return node.value
         if isinstance(node, cst.Ellipsis):
@@ -487,22 +505,18 @@ def _type_ref(
     scope: _Scope,
     module: cst.Module,
     memo: WrittenMemo | None = None,
+    renderer: _TypeRenderer | None = None,
 ) -> TypeRef:
-    import libcst as cst  # deferred: libcst loads only when a file is parsed
-
     if node is None:
         return ANY_TYPE
     written = memo.text(module, node) if memo is not None else module.code_for_node(node)
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        # A string annotation (forward reference): parse it and render what it names.
-        value = node.evaluated_value
-        if not isinstance(value, str):
-            return TypeRef(text="Any", written=written, resolved=False)
-        try:
-            node = cst.parse_expression(value)
-        except cst.ParserSyntaxError:
-            return TypeRef(text="Any", written=written, resolved=False)
-    renderer = _TypeRenderer(scope)
+    return render_type(node, renderer if renderer is not None else _TypeRenderer(scope), written)
+
+
+def render_type(node: cst.BaseExpression, renderer: _TypeRenderer, written: str) -> TypeRef:
+    """``node`` (an annotation, ``written`` as in the source) spelled by ``renderer``: the one
+    type renderer of both generated modules (``workflows.py`` and ``api.py``, whose renderer
+    only spells the module's own names differently). A type it cannot spell becomes ``Any``."""
     try:
         text = renderer.render(node)
     except _UnresolvableError:

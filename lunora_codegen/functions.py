@@ -22,7 +22,7 @@ import keyword
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ from lunora_codegen.extract import (
     _syntax_error_diagnostic,
     _top_level_index,
     _TypeRenderer,
-    _UnresolvableError,
+    render_type,
 )
 from lunora_codegen.project import Project
 from lunora_codegen.render import HEADER, _compile, _member_key, _section, _wrap_from
@@ -130,7 +130,6 @@ class _ApiTypeRenderer(_TypeRenderer):
         super().__init__(scope)
         self._alias = alias
         self.uses_module = False
-        self._values = 0  # > 0 inside Literal[...] / Annotated[...]
 
     def _name(self, name: str, *, qualified: bool = False) -> str:
         if name != "None" and name in self._scope.defined:
@@ -138,59 +137,17 @@ class _ApiTypeRenderer(_TypeRenderer):
             return f"{self._alias}.{name}"
         return super()._name(name, qualified=qualified)
 
-    #: Subscripts whose string arguments are values, not forward references.
-    _VALUE_STRINGS = frozenset({"Literal", "Annotated"})
-
-    def render(self, node: cst.BaseExpression) -> str:
-        """Also resolve a forward reference nested in a subscript (``dict[str, "Item"]``):
-        copied verbatim, ``"Item"`` would name nothing in ``api.py``. A string in
-        ``Literal[...]`` / ``Annotated[...]`` stays a string."""
-        import libcst as cst  # deferred: libcst loads only when a file is parsed
-
-        if isinstance(node, cst.Subscript) and self._typing_name(node.value) in self._VALUE_STRINGS:
-            self._values += 1
-            try:
-                return super().render(node)
-            finally:
-                self._values -= 1
-        if not self._values and isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-            value = node.evaluated_value
-            if not isinstance(value, str):
-                raise _UnresolvableError
-            try:
-                inner = cst.parse_expression(value.strip())
-            except cst.ParserSyntaxError:
-                raise _UnresolvableError from None
-            if isinstance(inner, cst.SimpleString | cst.ConcatenatedString):
-                raise _UnresolvableError  # a string inside a string is no type
-            return self.render(inner)
-        return super().render(node)
-
 
 def _api_type(
     node: cst.BaseExpression, scope: _Scope, module: cst.Module, module_name: str
 ) -> TypeRef:
-    import libcst as cst  # deferred: libcst loads only when a file is parsed
-
-    written = module.code_for_node(node)
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
-        if not isinstance(value, str):
-            return TypeRef(text="Any", written=written, resolved=False)
-        try:
-            node = cst.parse_expression(value)
-        except cst.ParserSyntaxError:
-            return TypeRef(text="Any", written=written, resolved=False)
     alias = _module_alias(module_name)
     renderer = _ApiTypeRenderer(scope, alias)
-    try:
-        text = renderer.render(node)
-    except _UnresolvableError:
-        return TypeRef(text="Any", written=written, resolved=False)
-    imports = list(renderer.imports)
-    if renderer.uses_module:
-        imports.append(ImportSpec(module="..", name=module_name, alias=alias))
-    return TypeRef(text=text, imports=tuple(dict.fromkeys(imports)), written=written)
+    ref = render_type(node, renderer, module.code_for_node(node))
+    if ref.resolved and renderer.uses_module:
+        module_import = ImportSpec(module="..", name=module_name, alias=alias)
+        ref = replace(ref, imports=tuple(dict.fromkeys((*ref.imports, module_import))))
+    return ref
 
 
 def _server_spec(spec: ImportSpec | None, package: str) -> bool:

@@ -50,6 +50,20 @@ def _params(prelude: str, annotation: str) -> tuple[str, tuple[ImportSpec, ...]]
         ("", "str", "str", ()),
         ("str = int", "str", "_workflows.str", ()),
         ("class P: ...", '"P"', "_workflows.P", ()),
+        # a forward reference nested in a subscript names the type, like a bare one
+        ("class P: ...", 'list["P"]', "list[_workflows.P]", ()),
+        ("class P: ...", "dict[str, 'P | None']", "dict[str, _workflows.P | None]", ()),
+        ("from .models import P", "\"list['P']\"", "list[P]", (ImportSpec("..models", "P"),)),
+        ("", 'list["Nope"]', "Any", ()),
+        ("", "list[\"'P'\"]", "Any", ()),
+        # ... but the strings of Literal[...] and Annotated's metadata are values
+        ("from typing import Literal", 'list[Literal["P"]]', 'list[Literal["P"]]', ()),
+        (
+            "from typing import Annotated\nclass P: ...",
+            'Annotated["P", "P"]',
+            'Annotated[_workflows.P, "P"]',
+            (ImportSpec("typing", "Annotated"),),
+        ),
         ("if TYPE_CHECKING:\n    from .models import P", "P", "P", (ImportSpec("..models", "P"),)),
     ],
 )
@@ -83,3 +97,21 @@ def test_line_length_comes_from_the_nearest_config(tmp_path: Path) -> None:
     assert detect_line_length(package) == 99
     (tmp_path / "app" / "src" / "ruff.toml").write_text("line-length = 79\n")
     assert detect_line_length(package) == 79
+
+
+def test_a_nested_forward_reference_in_params_and_output_type_checks(tmp_path: Path) -> None:
+    """``WorkflowContext[list["P"]] -> dict[str, "O"]`` was copied into the generated module
+    as ``WorkflowHandle[list["P"], dict[str, "O"]]``, and mypy reported ``Name "P" is not
+    defined`` there."""
+    source = (
+        HEAD + "from typing import TypedDict\n\n\nclass P(TypedDict):\n    n: int\n\n\n"
+        "class O(TypedDict):\n    n: int\n\n\n@define_workflow\n"
+        'async def flow(ctx: WorkflowContext[list["P"]]) -> dict[str, "O"]:\n'
+        "    return {}\n"
+    )
+    facts = extract_source(Path("lunora/workflows.py"), source, "workflow")
+    files = render(build_model("lunora", facts, None))
+    text = files[next(p for p in files if p.name == "workflows.py")]
+    assert "WorkflowHandle[list[_workflows.P], dict[str, _workflows.O]]" in text
+    assert '"P"' not in text
+    assert '"O"' not in text
