@@ -10,7 +10,8 @@ Python Workers import modules relative to the directory of ``main`` (for ``main 
 
 A ``pyproject.toml`` that does not parse, or a ``[tool.lunora]`` setting of the wrong type, is
 a :class:`~lunora_codegen.diagnostics.UserCodeError` pointing at the file, line and column:
-silently falling back to the defaults would run codegen on the wrong folder.
+silently falling back to the defaults would run codegen on the wrong folder. So is a wrangler
+config that does not parse when the package's place comes from its ``main``.
 """
 
 from __future__ import annotations
@@ -194,11 +195,31 @@ def _tool_settings(root: Path) -> dict[str, Any]:
     return settings
 
 
+def _config_error(path: Path) -> UserCodeError:
+    """The diagnostic of a wrangler config that does not parse: the reconciler's own (same
+    ``path:line:col``, message and code as ``lunora codegen`` reports when it edits it)."""
+    # deferred: the reconciler (tomlkit, the JSONC editor) loads only for a broken config
+    from lunora_codegen.wrangler.reconcile import read_config_text, reconcile_text
+
+    try:
+        reconcile_text(read_config_text(path), path, [])
+    except UserCodeError as error:
+        return error
+    except OSError as error:
+        return UserCodeError(
+            [Diagnostic(path, 1, 1, f"cannot read {path.name}: {error.strerror}", code="LW001")]
+        )
+    # read_wrangler_config refused what the reconciler reads (not expected): still say where
+    return UserCodeError([Diagnostic(path, 1, 1, f"cannot parse {path.name}", code="LW001")])
+
+
 def load_project(start: Path | None = None) -> Project:
     """Discover the project at or above ``start`` (default: the current directory).
 
     Raises :class:`ProjectNotFoundError` when there is none, and :class:`UserCodeError` when
-    its ``pyproject.toml`` does not parse or ``[tool.lunora]`` is malformed.
+    its ``pyproject.toml`` does not parse or ``[tool.lunora]`` is malformed, or when the
+    wrangler config does not parse and the package's place depends on its ``main`` (no
+    ``package`` under ``[tool.lunora]``).
     """
     root = find_project(start if start is not None else Path.cwd())
     settings = _tool_settings(root)
@@ -209,16 +230,21 @@ def load_project(start: Path | None = None) -> Project:
     else:
         config_path = next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)
 
+    package_set = isinstance(settings.get("package"), str)
     entry_path: Path | None = None
     if config_path is not None and config_path.is_file():
         try:
             main = read_wrangler_config(config_path).get("main")
         except (ValueError, OSError):
+            if not package_set:
+                # The package's place comes from ``main``: guessing ``<root>/lunora`` would
+                # report a missing package instead of the config's own syntax error.
+                raise _config_error(config_path) from None
             main = None  # the reconciler reports a broken config with its exact location
         if isinstance(main, str):
             entry_path = root / main
 
-    if isinstance(settings.get("package"), str):
+    if package_set:
         package_dir = root / settings["package"]
     elif entry_path is not None:
         package_dir = entry_path.parent / "lunora"

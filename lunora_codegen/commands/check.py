@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from lunora_codegen.diagnostics import Diagnostic, display_path
+from lunora_codegen.diagnostics import Diagnostic, UserCodeError, display_path
 from lunora_codegen.lints import RULES, check_project
 from lunora_codegen.project import load_project
 from lunora_codegen.sarif import source_root, to_sarif
@@ -82,15 +82,22 @@ def check(ctx: click.Context, project_dir: Path | None, output_format: str) -> N
     finding is an error; warnings and infos are printed but do not fail the run. Every code
     is documented in docs/lints.md.
     """
-    project = load_project(project_dir)
-    diagnostics = check_project(project)
+    try:
+        project = load_project(project_dir)
+    except UserCodeError as error:
+        # a pyproject.toml or wrangler config that does not parse: the finding to report
+        # (in the chosen format), since no lint can run without the project's layout
+        diagnostics = list(error.diagnostics)
+        root = project_dir if project_dir is not None else Path.cwd()
+    else:
+        diagnostics, root = check_project(project), project.root
     summary = _summary(diagnostics)
     failed = summary["error"] > 0
 
     if output_format == "json":
         click.echo(json.dumps(_json(diagnostics, summary), indent=2))
     elif output_format == "sarif":
-        log = to_sarif(diagnostics, root=source_root(project.root), rules=RULES, version=_version())
+        log = to_sarif(diagnostics, root=source_root(root), rules=RULES, version=_version())
         click.echo(json.dumps(log, indent=2))
     else:
         for diagnostic in diagnostics:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lunora_codegen.cli import main
+from lunora_codegen.cli import cli, main
 from lunora_codegen.commands.codegen import codegen
 from lunora_codegen.extract import ParseCache
 from lunora_codegen.pipeline import generate
@@ -199,3 +199,48 @@ def test_more_pyproject_problems(
     line, column = position
     assert result.stderr.startswith(f"pyproject.toml:{line}:{column}: error: ")
     assert message in result.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "position"),
+    [
+        (
+            "wrangler.jsonc",
+            '{\n  "name": "app",\n  "main" "src/entry.py",\n}\n',
+            (3, 10),
+        ),
+        ("wrangler.toml", 'name = "app"\nmain = "src/entry.py\n', (2, 21)),
+    ],
+)
+def test_a_config_that_does_not_parse_is_reported_not_a_missing_package(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    config: str,
+    position: tuple[int, int],
+) -> None:
+    """The package's place comes from the config's ``main`` (``src/lunora``). A config that
+    does not parse used to make discovery guess ``<root>/lunora``, and codegen and check then
+    reported "no lunora package at lunora" instead of the config's own syntax error."""
+    root = copy_project(EXAMPLE, tmp_path / "app")
+    (root / "wrangler.jsonc").unlink()
+    (root / name).write_text(config, encoding="utf-8")
+    monkeypatch.chdir(root)
+    before = snapshot(root)
+    line, column = position
+    for command in (["codegen"], ["codegen", "--check"], ["check"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"{name}:{line}:{column}: error LW001: cannot parse {name}: " in result.output
+        assert "no lunora package" not in result.output
+    assert snapshot(root) == before
+
+    # with [tool.lunora] package the config says nothing about the package: discovery works
+    # and codegen reports the same error when it reconciles the config (nothing written)
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[tool.lunora]\npackage = "src/lunora"\n')
+    assert load_project(root).package_dir == root / "src/lunora"
+    result = CliRunner().invoke(cli, ["codegen"])
+    assert result.exit_code == 1
+    assert f"{name}:{line}:{column}: error LW001: cannot parse {name}: " in result.output
+    assert not (root / "src/lunora/_generated").exists()
