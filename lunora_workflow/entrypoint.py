@@ -27,7 +27,7 @@ from lunora_workflow.errors import (
 from lunora_workflow.events import WorkflowEvent
 from lunora_workflow.handles import Workflows, WorkflowSpec
 from lunora_workflow.log import Logger
-from lunora_workflow.schema import describe, parse_value
+from lunora_workflow.schema import describe, parse_params
 from lunora_workflow.serialize import NotJsonError, to_jsonable
 
 __all__ = ["WorkflowEntrypoint", "run_workflow"]
@@ -126,7 +126,7 @@ async def _run(
 ) -> Any:
     params_type = definition.params_type
     try:
-        params = parse_value(params_type, workflow_event.payload, "params")
+        params = parse_params(params_type, workflow_event.payload)
     except SchemaError as error:
         failure = WorkflowParamsError(
             f'workflow "{export}": the instance params do not fit {describe(params_type)}: {error}'

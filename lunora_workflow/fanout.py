@@ -53,7 +53,7 @@ from lunora_workflow.handles import (
     _call,
     resolve_handle,
 )
-from lunora_workflow.schema import parse_value
+from lunora_workflow.schema import parse_params, parse_value
 from lunora_workflow.serialize import NotJsonError, to_jsonable
 
 if TYPE_CHECKING:
@@ -722,7 +722,7 @@ def _check_params(spec: WorkflowSpec, data: Any, api: str) -> None:
     from lunora_workflow.schema import describe
 
     try:
-        parse_value(definition.params_type, data, "params")
+        parse_params(definition.params_type, data)
     except SchemaError as error:
         raise InvalidParamsError(
             f'{api}: params do not fit workflow "{spec.export}" '

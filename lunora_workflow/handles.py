@@ -30,7 +30,7 @@ from lunora_workflow.errors import (
     SchemaError,
     UnknownWorkflowError,
 )
-from lunora_workflow.schema import describe, parse_value
+from lunora_workflow.schema import describe, parse_params, parse_value
 from lunora_workflow.serialize import MAX_STEP_OUTPUT_BYTES, NotJsonError, json_size, to_jsonable
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ class WorkflowHandle(Generic[P, O]):
         if definition is not None:
             params_type = definition.params_type
             try:
-                parse_value(params_type, data, "params")
+                parse_params(params_type, data)
             except SchemaError as error:
                 raise InvalidParamsError(
                     f'workflow "{export}": params do not fit {describe(params_type)}: {error}'

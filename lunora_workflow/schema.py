@@ -103,6 +103,19 @@ def parse_value(tp: Any, value: Any, path: str) -> Any:
     return _parse_plain(tp, value, path)
 
 
+def parse_params(tp: Any, payload: Any) -> Any:
+    """Instance params ``payload`` parsed into a workflow's Params type ``tp``.
+
+    As :func:`parse_value` (path ``params``), except that a workflow declared without params
+    (``WorkflowContext[None]``) also takes an empty object: an instance created with no params
+    gets ``{}`` (wrangler's ``workflows trigger`` default, and what ``create()`` sends), and
+    refusing it would leave such a workflow impossible to start.
+    """
+    if (tp is None or tp is type(None)) and isinstance(payload, Mapping) and not payload:
+        return None
+    return parse_value(tp, payload, "params")
+
+
 def _parse_union(tp: Any, value: Any, path: str) -> Any:
     arms = typing.get_args(tp)
     if value is None and type(None) in arms:

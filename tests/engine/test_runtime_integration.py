@@ -170,3 +170,28 @@ async def test_a_typed_handle_restarts_from_a_sleep(workflow_env: WorkflowTestEn
     ]
     assert instance.step("nap", kind="sleep").start_ms == first_nap + 3_600_000
     assert instance.output == "after Ada"
+
+
+@define_workflow
+async def nightly(ctx: WorkflowContext[None]) -> str:
+    """A workflow that takes no params."""
+    return f"params={ctx.params!r}"
+
+
+async def test_a_workflow_without_params_starts_without_params(
+    workflow_env: WorkflowTestEnv,
+) -> None:
+    workflow_env.register_definition(nightly, export="nightly")
+    binding = workflow_env.env.WORKFLOW_NIGHTLY
+    # No params reach the instance as {}, as with wrangler's `workflows trigger`.
+    await binding.create(id="n1")
+    await binding.create(id="n2", params={})
+    for instance_id in ("n1", "n2"):
+        instance = workflow_env.instance(instance_id)
+        await instance.wait_for_status("complete")
+        assert instance.output == "params=None"
+    # Params that are there still have to fit None.
+    await binding.create(id="n3", params={"day": "monday"})
+    failed = workflow_env.instance("n3")
+    await failed.wait_for_status("errored")
+    assert "the instance params do not fit None" in str(failed.error)
