@@ -33,6 +33,8 @@ matched by regexes and only containers are walked in Python: ~12 ms for a 110 KB
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "line_col",
     "line_start",
     "scan",
+    "scan_shared",
     "skip_trivia",
 ]
 
@@ -252,6 +255,30 @@ def scan(text: str) -> Node:
     end = skip_trivia(text, end)
     if end != len(text):
         raise ScanError(end, "unexpected text after the top-level value")
+    return root
+
+
+_SHARED_SIZE = 2
+_shared: OrderedDict[str, Node] = OrderedDict()
+_shared_lock = threading.Lock()  # ``lunora dev`` may plan from two threads
+
+
+def scan_shared(text: str) -> Node:
+    """:func:`scan`, remembered for the last few texts. The reconciler and the config checks
+    both scan the config on every ``lunora codegen`` / ``lunora dev`` run (~13 ms each for a
+    110 KB config with 1,000 workflows); this scans it once. The nodes are shared between
+    callers: read them, never change them. A text that does not scan is not remembered (the
+    next call raises the same :class:`ScanError`)."""
+    with _shared_lock:
+        known = _shared.get(text)
+        if known is not None:
+            _shared.move_to_end(text)
+            return known
+    root = scan(text)
+    with _shared_lock:
+        _shared[text] = root
+        while len(_shared) > _SHARED_SIZE:
+            _shared.popitem(last=False)
     return root
 
 

@@ -32,7 +32,13 @@ from lunora_codegen.wrangler.jsonc_config import (
     values_equal,
 )
 from lunora_codegen.wrangler.jsonc_edit import TextEdit, apply_edits, detect_style
-from lunora_codegen.wrangler.jsonc_scan import ArrayNode, ObjectNode, ScanError, line_col, scan
+from lunora_codegen.wrangler.jsonc_scan import (
+    ArrayNode,
+    ObjectNode,
+    ScanError,
+    line_col,
+    scan_shared,
+)
 from lunora_codegen.wrangler.model import ReconcileResult, StaleEntry, WorkflowBinding
 from lunora_codegen.wrangler.plan import (
     Problem,
@@ -360,7 +366,8 @@ def _reconcile_json(text: str, path: Path, goal: _Goal) -> ReconcileResult:
     if not isinstance(data, dict):
         raise _error(path, 1, 1, f"{path.name} must hold an object at the top level", "LW007")
     try:
-        root = scan(text)
+        # shared with the config checks, which read the same text in the same run
+        root = scan_shared(text)
     except ScanError as error:  # json5 accepted something the scanner cannot place
         line, column = line_col(text, error.offset)
         raise _error(path, line, column, f"cannot edit {path.name}: {error}", "LW001") from error
