@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_codegen.diagnostics import Diagnostic, UserCodeError, display_path
 from lunora_codegen.lints import RULES, check_project
 from lunora_codegen.project import load_project
@@ -59,13 +60,7 @@ def _json(diagnostics: list[Diagnostic], summary: dict[str, int]) -> dict[str, A
 
 
 @click.command("check")
-@click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Project folder (default: the nearest one with a wrangler config or pyproject.toml).",
-)
+@project_option()
 @click.option(
     "--format",
     "output_format",

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_codegen.diagnostics import UserCodeError, display_path
 from lunora_codegen.extract import ParseCache
 from lunora_codegen.pipeline import RunResult, default_cache_path, run
@@ -94,14 +95,7 @@ def _report(error: UserCodeError, *, check: bool, as_json: bool) -> None:
 
 
 @click.command("codegen")
-@click.option(
-    "--project",
-    "project_dir",
-    # exists=True: a mistyped folder must not fall through to a project above the cwd
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Project folder (default: the nearest one with a wrangler config or pyproject.toml).",
-)
+@project_option()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any output is stale.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON report.")
 @click.option(

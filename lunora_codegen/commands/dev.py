@@ -15,6 +15,7 @@ from types import FrameType
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_codegen.diagnostics import display_path
 from lunora_codegen.watch.loop import DevLoop
 from lunora_codegen.watch.server import SERVER_CMD_ENV, DevServer, resolve_server_command
@@ -26,13 +27,7 @@ __all__ = ["dev"]
     "dev",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Project folder (default: the nearest one with a wrangler config or pyproject.toml).",
-)
+@project_option()
 @click.option("--no-wrangler", is_flag=True, help="Only watch and regenerate; start no dev server.")
 @click.option(
     "--server-cmd",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_codegen.diagnostics import UserCodeError, display_path
 from lunora_codegen.pipeline import run
 from lunora_codegen.project import load_project
@@ -19,13 +20,7 @@ from lunora_codegen.scaffold import ScaffoldPlan, apply_plan, plan_step, plan_wo
 
 __all__ = ["generate"]
 
-_PROJECT = click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Project folder (default: the nearest one with a wrangler config or pyproject.toml).",
-)
+_PROJECT = project_option()
 _NAME = click.option(
     "--name", required=True, help="Export name, snake_case (camelCase is converted)."
 )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_codegen.diagnostics import LunoraToolError
 from lunora_codegen.user_code import GeneratedImportError, import_generated_workflows
 
@@ -173,13 +174,7 @@ def _report(console: Console, env: WorkflowTestEnv, instance: Instance, origin: 
 @click.command("run")
 @click.argument("export")
 @click.option("--params", "params_text", default="{}", help="The params as JSON.")
-@click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The project directory (default: the current one, or the nearest above it).",
-)
+@project_option()
 @click.option(
     "--event",
     "event_texts",

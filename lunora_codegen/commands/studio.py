@@ -7,19 +7,15 @@ from pathlib import Path
 
 import click
 
+from lunora_codegen.commands.options import project_option
+
 __all__ = ["studio"]
 
 DEFAULT_PORT = 8790
 
 
 @click.command("studio")
-@click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The project directory (default: found from the current directory).",
-)
+@project_option()
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

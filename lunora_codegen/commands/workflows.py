@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lunora_codegen.commands.options import project_option
 from lunora_workflow import naming
 
 if TYPE_CHECKING:
@@ -383,11 +384,10 @@ _json_option = click.option(
     envvar="LUNORA_WORKFLOWS_API_URL",
     help="Override the API base URL (a proxy, or --local on another host).",
 )
-@click.option(
-    "--project",
-    "project_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Project to map export names from (default: discovered from the current directory).",
+@project_option(
+    dest="project_path",
+    help="Project to map export names from (it must exist; default: discovered from the "
+    "current directory).",
 )
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Per-request timeout in seconds."
