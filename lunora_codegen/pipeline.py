@@ -200,6 +200,49 @@ def default_cache_path(project: Project) -> Path:
     return folder / f"codegen-{key}.pickle"
 
 
+#: folders never searched for a misplaced package (dependencies, virtualenvs, build output)
+_NOT_SEARCHED = frozenset({"node_modules", "_generated", "__pycache__", "build", "dist"})
+
+
+def _misplaced_packages(project: Project) -> list[Path]:
+    """Folders named like the package, up to two levels below the root, that hold Python
+    modules: where a user who put the package in the wrong place most likely put it."""
+    name = project.package_dir.name
+    found: list[Path] = []
+    for pattern in (name, f"*/{name}", f"*/*/{name}"):
+        for folder in sorted(project.root.glob(pattern)):
+            parts = folder.relative_to(project.root).parts[:-1]
+            if any(part.startswith(".") or part in _NOT_SEARCHED for part in parts):
+                continue
+            if folder.is_dir() and any(folder.glob("*.py")):
+                found.append(folder)
+    return found
+
+
+def _missing_package(project: Project) -> str:
+    """Say where the package was looked for and why, what codegen reads from it (workflows
+    *and* function modules: a project may have either), and where a misplaced one is."""
+    where = display_path(project.package_dir)
+    if project.entry_path is not None and project.config_path is not None:
+        main = project.entry_path.relative_to(project.root).as_posix()
+        why = f" (beside the worker entry {main}, main in {project.config_path.name})"
+    else:
+        why = ""
+    message = (
+        f"no lunora package at {where}{why}: codegen reads workflows from "
+        f"{display_path(project.workflows_file)} and functions from the other modules of "
+        f"{where}/; create it, or set `package` under [tool.lunora] in pyproject.toml"
+    )
+    found = _misplaced_packages(project)
+    if found:
+        relative = found[0].relative_to(project.root).as_posix()
+        message += (
+            f"; {display_path(found[0])}/ holds Python modules: if that is your package, set "
+            f'`package = "{relative}"` under [tool.lunora] or move it to {where}'
+        )
+    return message
+
+
 def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedFiles:
     """Read ``workflows.py`` and ``steps.py`` and render ``_generated/`` in memory.
 
@@ -207,11 +250,7 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
     Pass a long-lived ``cache`` to re-parse only files that changed since the last call.
     """
     if not project.package_dir.is_dir():
-        raise PackageNotFoundError(
-            f"no lunora package at {display_path(project.package_dir)}: create "
-            f"{display_path(project.workflows_file)}, or set `package` under [tool.lunora] in "
-            "pyproject.toml"
-        )
+        raise PackageNotFoundError(_missing_package(project))
     cache = cache if cache is not None else ParseCache()
     workflows = _facts(cache, project.workflows_file, "workflow")
     steps = _facts(cache, project.steps_file, "step")

@@ -244,3 +244,36 @@ def test_a_config_that_does_not_parse_is_reported_not_a_missing_package(
     assert result.exit_code == 1
     assert f"{name}:{line}:{column}: error LW001: cannot parse {name}: " in result.output
     assert not (root / "src/lunora/_generated").exists()
+
+
+def test_a_missing_package_message_names_functions_and_a_misplaced_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project may have functions and no workflows.py: the message must not read as if
+    workflows.py were the only thing codegen wants, must say why the package is looked for
+    where it is (the entry's folder), and must point at a package put somewhere else."""
+    root = copy_project(EXAMPLE, tmp_path / "app")
+    (root / "src/lunora/workflows.py").unlink()
+    (root / "src/lunora/steps.py").unlink()
+    (root / "src/lunora").rename(root / "lunora")  # functions only, in the wrong folder
+    monkeypatch.chdir(root)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["codegen"])
+    assert exit_info.value.code == 2
+    message = capsys.readouterr().err
+    assert message.startswith(
+        "no lunora package at src/lunora (beside the worker entry src/entry.py, main in "
+        "wrangler.jsonc): codegen reads workflows from src/lunora/workflows.py and functions "
+        "from the other modules of src/lunora/"
+    )
+    assert 'lunora/ holds Python modules: if that is your package, set `package = "lunora"`' in (
+        message
+    )
+    assert not (root / "lunora/_generated").exists()
+
+    # moved where the message says, the functions-only package generates what applies
+    (root / "lunora").rename(root / "src/lunora")
+    result = CliRunner().invoke(cli, ["codegen"])
+    assert result.exit_code == 1  # the entry still starts workflows that no longer exist
+    assert "there is no src/lunora/workflows.py" in result.output
+    assert "no lunora package" not in result.output

@@ -116,6 +116,26 @@ def test_no_function_modules_means_no_extra_files(tmp_path: Path) -> None:
     assert sorted(map(str, generated.files)) == ["__init__.py", "workflows.py"]
 
 
+def test_functions_without_workflows_py_generate_what_applies(tmp_path: Path) -> None:
+    """A package of functions only (no workflows.py, no steps.py) gets api.py and server.py,
+    plus a workflows.py with no workflows (server.py types ctx.workflows with its Workflows)."""
+    module = HEAD + "@query\nasync def ping(ctx: QueryCtx, args: int) -> int:\n    return args\n"
+    root = project(tmp_path, {"lunora/pings.py": module})
+    result = CliRunner().invoke(codegen, ["--project", str(root)])
+    assert result.exit_code == 0, result.output
+    folder = root / "lunora" / "_generated"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "__init__.py",
+        "api.py",
+        "server.py",
+        "workflows.py",
+    ]
+    assert "ping: FunctionReference[int, int]" in (folder / "api.py").read_text()
+    assert "SPECS: dict[str, WorkflowSpec] = {}" in (folder / "workflows.py").read_text()
+    for path in folder.iterdir():
+        compile(path.read_text(), str(path), "exec")
+
+
 def test_a_module_importing_the_api_gets_an_empty_one(tmp_path: Path) -> None:
     uses_api = "from ._generated import (\n    api,\n)\n\n" + WORKFLOW.replace(
         "return 1", "return len(str(api.api))"
