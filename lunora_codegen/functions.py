@@ -11,7 +11,9 @@ must take ``(ctx, args)`` with ``args`` and the return annotated; those annotati
 
 ``api.py`` and ``server.py`` are written when the package has a function module, or when any
 of its modules imports ``_generated.api`` / ``_generated.server`` (so a project that has no
-functions gets no extra files). Extraction results are cached per file in the pipeline's
+functions gets no extra files). Sub-packages are not scanned; a function declared in one is a
+warning at its name (found by pattern, not parsed), so it is never left out silently.
+Extraction results are cached per file in the pipeline's
 :class:`~lunora_codegen.extract.ParseCache` (``memo``), keyed like the cache's own entries.
 """
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lunora_codegen.diagnostics import Diagnostic, UserCodeError
+from lunora_codegen.diagnostics import Diagnostic, Severity, UserCodeError
 from lunora_codegen.extract import (
     ImportSpec,
     ParseCache,
@@ -106,6 +108,8 @@ class FunctionsModel:
     modules: tuple[FunctionModule, ...]
     #: whether api.py/server.py are written at all
     wanted: bool
+    #: functions declared in sub-packages, which are not scanned (one warning each)
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def paths(self) -> list[str]:
@@ -437,6 +441,79 @@ def _read(path: Path, package: str, old: _Entry | None) -> _Entry:
     return _Entry(stat.st_mtime_ns, stat.st_size, digest, facts, uses)
 
 
+#: ``@query`` / ``@server.mutation`` / ``@m.action`` alone on a line, then the ``async def``
+_NESTED_DECL = re.compile(
+    r"^@(?:[A-Za-z_]\w*\s*\.\s*)?(query|mutation|action)\s*(?:#[^\n]*)?\n"
+    r"(?:@[^\n]*\n)*(async\s+def\s+)([A-Za-z_]\w*)",
+    re.MULTILINE,
+)
+
+
+def _nested_warnings(path: Path, package_dir: Path) -> tuple[Diagnostic, ...]:
+    """One warning per top-level ``query``/``mutation``/``action`` of a sub-package module.
+
+    Read by pattern, not parsed: the module is not scanned, so this only has to find what a
+    user clearly meant as a function (a decorated top-level ``async def`` in a module that
+    imports the generated server) and say where it is, cheaply, on every run."""
+    try:
+        source = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    if "_generated" not in source:
+        return ()
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    relative = path.relative_to(package_dir)
+    top = (package_dir / relative.parts[0]).relative_to(package_dir.parent).as_posix()
+    found = []
+    for match in _NESTED_DECL.finditer(source):
+        line = source.count("\n", 0, match.start(3)) + 1
+        column = match.start(3) - (source.rfind("\n", 0, match.start(3)) + 1) + 1
+        found.append(
+            Diagnostic(
+                path,
+                line,
+                column,
+                f"{match.group(1)} '{match.group(3)}' is in the sub-package {top}/ and is not "
+                "part of api.py: only top-level modules of the package are scanned for "
+                "functions",
+                severity=Severity.WARNING,
+                hint=f"move it to a module directly in {package_dir.name}/ "
+                f"(e.g. {package_dir.name}/{relative.stem}.py)",
+            )
+        )
+    return tuple(found)
+
+
+def _nested_functions(package_dir: Path, cache: ParseCache) -> tuple[Diagnostic, ...]:
+    """Warnings for functions declared in sub-packages (cached per file by mtime and size)."""
+    old = cache.memo.get("functions:nested")
+    known: dict[Path, tuple[int, int, tuple[Diagnostic, ...]]] = (
+        old if isinstance(old, dict) else {}
+    )
+    fresh: dict[Path, tuple[int, int, tuple[Diagnostic, ...]]] = {}
+    try:
+        paths = sorted(package_dir.glob("*/**/*.py"))
+    except OSError:
+        paths = []
+    for path in paths:
+        parts = path.relative_to(package_dir).parts
+        if parts[0] == "_generated" or any(
+            part.startswith(".") or part == "__pycache__" for part in parts
+        ):
+            continue
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        entry = known.get(path)
+        racy = time.time_ns() - stat.st_mtime_ns < _RACY_NS
+        if entry is None or racy or entry[:2] != (stat.st_mtime_ns, stat.st_size):
+            entry = (stat.st_mtime_ns, stat.st_size, _nested_warnings(path, package_dir))
+        fresh[path] = entry
+    cache.memo["functions:nested"] = fresh
+    return tuple(d for _mtime, _size, found in fresh.values() for d in found)
+
+
 def scan_functions(project: Project, cache: ParseCache) -> FunctionsModel:
     """Find and extract every function module of the package (cached per file).
 
@@ -460,9 +537,10 @@ def scan_functions(project: Project, cache: ParseCache) -> FunctionsModel:
             fresh[path] = _Entry(
                 0, 0, "", FunctionModule(path, path.stem, diagnostics=(diagnostic,)), False
             )
+    warnings = _nested_functions(package_dir, cache)
     previous = cache.memo.get("functions:model")
     unchanged = isinstance(old_entries, dict) and old_entries.keys() == fresh.keys()
-    if unchanged and isinstance(previous, FunctionsModel):
+    if unchanged and isinstance(previous, FunctionsModel) and previous.warnings == warnings:
         assert isinstance(old_entries, dict)
         if all(old_entries[path].facts is entry.facts for path, entry in fresh.items()):
             return previous
@@ -473,7 +551,9 @@ def scan_functions(project: Project, cache: ParseCache) -> FunctionsModel:
         and (entry.facts.imports_server or entry.facts.functions or entry.facts.diagnostics)
     )
     wanted = bool(modules) or any(entry.uses_generated for entry in fresh.values())
-    model = FunctionsModel(package=project.package_name, modules=modules, wanted=wanted)
+    model = FunctionsModel(
+        package=project.package_name, modules=modules, wanted=wanted, warnings=warnings
+    )
     cache.memo["functions:entries"] = fresh
     cache.memo["functions:model"] = model
     return model

@@ -456,7 +456,8 @@ def run(
     if lint:
         _gate(project, generated, cache)
     changes = plan_generated(project.generated_dir, generated.files)
-    warnings: list[str] = []
+    functions = generated.functions
+    warnings = [d.format() for d in functions.warnings] if functions is not None else []
     if planners is None:
         planned = [
             _default_plan(project, generated, cache, prune=prune, generated_unchanged=not changes)

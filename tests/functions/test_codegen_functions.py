@@ -352,3 +352,44 @@ def test_forward_references_nested_in_annotations_are_resolved(tmp_path: Path) -
     assert "b:FunctionReference[_messages.Item|None,Any]" in flat
     # ... and the strings of Literal and Annotated are values, left as they are
     assert 'c:FunctionReference[Literal["Item","x"],Annotated[int,"Item"],]' in flat
+
+
+def test_functions_in_a_sub_package_are_warned_about_at_their_position(tmp_path: Path) -> None:
+    """Sub-packages are not scanned (docs/functions.md); a function declared in one used to be
+    left out of api.py without a word. Each one is a warning at its name, on every run."""
+    nested = (
+        "from .._generated.server import MutationCtx, QueryCtx, mutation, query\n\n\n"
+        "@query\nasync def find(ctx: QueryCtx, args: str) -> str:\n    return args\n\n\n"
+        "async def helper() -> None:\n    pass\n\n\n"
+        "@mutation  # renames a user\nasync def rename(ctx: MutationCtx, args: str) -> None:\n"
+        "    pass\n"
+    )
+    root = project(
+        tmp_path,
+        {
+            "lunora/workflows.py": WORKFLOW,
+            "lunora/pings.py": HEAD + "@query\nasync def ping(ctx: QueryCtx, args: int) -> int:\n"
+            "    return args\n",
+        },
+    )
+    (root / "lunora/admin/deep").mkdir(parents=True)
+    (root / "lunora/admin/__init__.py").write_text("")
+    (root / "lunora/admin/users.py").write_text(nested, encoding="utf-8")
+    (root / "lunora/admin/deep/plain.py").write_text("def f() -> None:\n    pass\n")
+    expected = [
+        "lunora/admin/users.py:5:11: warning: query 'find' is in the sub-package lunora/admin/ "
+        "and is not part of api.py: only top-level modules of the package are scanned for "
+        "functions",
+        "lunora/admin/users.py:14:11: warning: mutation 'rename' is in the sub-package "
+        "lunora/admin/ and is not part of api.py: only top-level modules of the package are "
+        "scanned for functions",
+    ]
+    for _run in range(2):  # the no-change rerun (restored from the on-disk cache) repeats them
+        result = CliRunner().invoke(codegen, ["--project", str(root)])
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.stderr.splitlines() if ": warning: " in line]
+        assert [line.replace(str(root) + os.sep, "") for line in lines] == expected
+        assert "hint: move it to a module directly in lunora/" in result.stderr
+    api_text = (root / "lunora/_generated/api.py").read_text()
+    assert "ping:" in api_text
+    assert "find" not in api_text
