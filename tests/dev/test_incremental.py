@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -127,3 +129,55 @@ def test_unchanged_statements_keep_their_nodes() -> None:
     after = parser.parse("import os\n" + "".join(blocks)).body
     kept = [index for index in range(len(after)) if after[index] is before[index]]
     assert kept == [0, 1, 2, 4, 5, 6]  # all but the edited f2
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+
+
+def _reference_cuts(source: str) -> list[str]:
+    """``split_top_level`` as first written, one Python test per line: the oracle for the
+    one-regex version."""
+    cuts: list[int] = []
+    seen_start = False
+    previous_was_decorator = False
+    for match in _LINE.finditer(source):
+        line = match.group(0)
+        if line[:1] in " \t\f\r\n#)]}" or _CONTINUATION.match(line):
+            continue
+        if seen_start and not previous_was_decorator:
+            cuts.append(match.start())
+        seen_start = True
+        previous_was_decorator = line.startswith("@")
+    bounds = [0, *cuts, len(source)]
+    return [source[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+@pytest.mark.parametrize("source", list(TRICKY.values()), ids=list(TRICKY))
+def test_the_cuts_match_the_line_by_line_rule(source: str) -> None:
+    assert split_top_level(source) == _reference_cuts(source)
+    for newline in ("\r", "\r\n"):
+        other = source.replace("\n", newline)
+        assert split_top_level(other) == _reference_cuts(other)
+
+
+_PIECES = st.sampled_from(
+    [
+        *("\n", "\r", "\r\n", " ", "\t", "\f", "\x0b", "\u2028"),
+        *("#", "@", ")", "]", "}", "'''", "\\", "é", "x", "def f():"),
+        *("else", "elif", "except", "finally", "elsewhere", "except_"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_random_texts_cut_like_the_line_by_line_rule(pieces: list[str]) -> None:
+    source = "".join(pieces)
+    assert split_top_level(source) == _reference_cuts(source)
+
+
+def test_the_projects_own_modules_cut_like_the_line_by_line_rule() -> None:
+    for path in sorted((REPO / "lunora_codegen").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert split_top_level(source) == _reference_cuts(source), path
