@@ -510,7 +510,8 @@ def _nested_functions(package_dir: Path, cache: ParseCache) -> tuple[Diagnostic,
         if entry is None or racy or entry[:2] != (stat.st_mtime_ns, stat.st_size):
             entry = (stat.st_mtime_ns, stat.st_size, _nested_warnings(path, package_dir))
         fresh[path] = entry
-    cache.memo["functions:nested"] = fresh
+    if fresh != known or not isinstance(old, dict):
+        cache.memo["functions:nested"] = fresh  # a new object only on change: it dirties the cache
     return tuple(d for _mtime, _size, found in fresh.values() for d in found)
 
 
