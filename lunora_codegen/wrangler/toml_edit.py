@@ -143,7 +143,9 @@ class TomlConfig:
                 raise TomlEditError(f"{plan.label} must be an array of tables")
         text = tomlkit.dumps(document)
         if unterminated:
-            text = text.removesuffix("\n")
+            # All of them: pruning the last table leaves the blank line that set it off from
+            # the one before, now at the end of the file.
+            text = text.rstrip("\r\n")
         elif self.text.endswith("\n") and not text.endswith("\n"):
             text += "\n"
         if "\r\n" in self.text and "\n" not in self.text.replace("\r\n", ""):

@@ -56,3 +56,14 @@ def test_toml_comments_all_survive() -> None:
         " name 'order-pipeline-staging')",
     )
     assert [w.code for w in result.warnings] == ["LW110"]  # env.production has no workflows
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_pruning_the_last_table_of_a_file_without_a_final_newline_adds_none(nl: str) -> None:
+    """Found by the TOML property test: the blank line before the pruned table was left at
+    the end, so the file gained a final newline it never had."""
+    kept = 'name = "channel-welcome"\nbinding = "WORKFLOW_CHANNEL_WELCOME"\nclass_name = "ChannelWelcomeWorkflow"'
+    stale = 'name = "old"\nbinding = "WORKFLOW_OLD"\nclass_name = "OldWorkflow"'
+    text = f'name = "app"\n\n[[workflows]]\n{kept}\n\n[[workflows]]\n{stale}'.replace("\n", nl)
+    result = reconcile_text(text, Path("wrangler.toml"), DESIRED[:1], prune=True)
+    assert result.new_text == f'name = "app"\n\n[[workflows]]\n{kept}'.replace("\n", nl)
