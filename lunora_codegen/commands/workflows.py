@@ -217,6 +217,11 @@ def _client() -> Iterator[WorkflowsRestClient]:
                     "\n  hint: check CLOUDFLARE_ACCOUNT_ID and that the token has Workers Scripts "
                     "Read (Edit for changes)"
                 )
+            elif error.status is None and settings.local:
+                message += (
+                    "\n  hint: is `wrangler dev` running there? Start it in the project, or "
+                    "pass --port (or --base-url) to reach the one that is"
+                )
             raise click.ClickException(message) from None
         except ValueError as error:
             raise click.UsageError(str(error)) from None

@@ -303,6 +303,7 @@ def test_local_mode_default_url_uses_the_port(runner: CliRunner) -> None:
     )
     assert result.exit_code == 1
     assert "http://localhost:9/cdn-cgi/explorer/api/workflows" in result.output
+    assert "hint: is `wrangler dev` running there?" in result.output
 
 
 # -- export names -> deployed names ----------------------------------------------------------
