@@ -10,12 +10,20 @@ watcher's own overhead can be told apart from codegen's.
 Every save renames a workflow, so the wrangler-config reconciler edits ``wrangler.jsonc`` on
 every run; ``--no-config`` leaves the config out to time codegen and the lint gate alone.
 
-Usage: ``python benchmarks/watch.py [--sizes 100 1000] [--saves 20] [--no-config]``
+``--phases`` also prints where one ``lunora dev`` run's time goes (in-process, a real
+:class:`DevLoop` with the heap settled as ``lunora dev`` does): generation, the lint gate, the
+wrangler planner (of which the reconciler and the config checks), the write, the content
+snapshots.
+
+Usage: ``python benchmarks/watch.py [--sizes 100 1000] [--saves 20] [--no-config] [--phases]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import gc
 import os
 import queue
 import re
@@ -25,14 +33,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import libcst
 
+from lunora_codegen import pipeline
 from lunora_codegen.extract import ParseCache
 from lunora_codegen.pipeline import Planner, run
 from lunora_codegen.project import load_project
+from lunora_codegen.watch import loop as loop_module
 from lunora_codegen.watch.incremental import IncrementalParser
+from lunora_codegen.watch.loop import Console, DevLoop
+from lunora_codegen.wrangler import planner as wrangler_planner
 
 WRANGLER = (
     '{\n  "name": "bench",\n  "main": "src/entry.py",\n  "compatibility_date": "2026-06-01",\n}\n'
@@ -139,6 +153,73 @@ def in_process(root: Path, count: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+class _Quiet(Console):
+    def info(self, message: str) -> None:
+        pass
+
+    def error(self, message: str) -> None:
+        pass
+
+
+#: (module, function, label) timed by :func:`phases`
+PHASES = [
+    (pipeline, "generate", "generate"),
+    (pipeline, "_gate", "lint gate"),
+    (pipeline, "_default_plan", "wrangler plan"),
+    (wrangler_planner, "reconcile", "  reconcile"),
+    (wrangler_planner, "check_config", "  config checks"),
+    (pipeline, "apply", "write"),
+    (loop_module, "snapshot", "snapshots"),
+]
+
+
+@contextlib.contextmanager
+def _timing(times: dict[str, list[float]]) -> Iterator[None]:
+    """Wrap each :data:`PHASES` function to add its time (ms) to ``times[label]``."""
+    saved = [(module, name, getattr(module, name)) for module, name, _label in PHASES]
+    for (module, name, label), (_m, _n, original) in zip(PHASES, saved, strict=True):
+
+        def timed(*args: Any, __f: Any = original, __label: str = label, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return __f(*args, **kwargs)
+            finally:
+                times[__label][-1] += (time.perf_counter() - started) * 1000
+
+        setattr(module, name, functools.wraps(original)(timed))
+    try:
+        yield
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
+def phases(count: int, runs: int) -> dict[str, float]:
+    """Median ms per run of each phase of ``lunora dev`` runs after a rename (see PHASES)."""
+    with tempfile.TemporaryDirectory(prefix=f"lunora-phases-{count}-") as folder:
+        root = make_project(Path(folder), count)
+        loop = DevLoop(root, console=_Quiet(), settle_heap=True)
+        target = root / "src/lunora/workflows.py"
+        times: dict[str, list[float]] = {label: [] for _m, _n, label in PHASES}
+        times["run"] = []
+        try:
+            loop.regenerate()
+            for index in range(3):  # warm: imports, caches, the first config edits
+                save(target, source(count, f"warm_{index}"))
+                loop.regenerate([target.resolve()])
+            with _timing(times):
+                for index in range(runs):
+                    save(target, source(count, f"phase_{index}"))
+                    for values in times.values():
+                        values.append(0.0)
+                    started = time.perf_counter()
+                    loop.regenerate([target.resolve()])
+                    times["run"][-1] = (time.perf_counter() - started) * 1000
+        finally:
+            gc.unfreeze()
+    return {label: statistics.median(values) for label, values in times.items()}
+
+
 def measure(count: int, saves: int, config: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"lunora-watch-{count}-") as folder:
         root = make_project(Path(folder), count, config=config)
@@ -193,6 +274,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument(
+        "--phases", action="store_true", help="also time the phases of one run (in-process)"
+    )
+    parser.add_argument(
         "--no-config",
         action="store_true",
         help="no wrangler.jsonc: time codegen and the lint gate without the reconciler",
@@ -221,6 +305,12 @@ def main() -> None:
         " no-wrgl = incremental parse + lint gate, without the wrangler reconciler;"
         " libcst = parsing workflows.py alone (the floor of a whole-file parse)."
     )
+    if args.phases:
+        print("\none lunora dev run after a rename, median ms per phase (15 runs, in-process)")
+        for count in args.sizes:
+            row = phases(count, 15)
+            cells = "  ".join(f"{label.strip()} {value:.1f}" for label, value in row.items())
+            print(f"{count:>9}  {cells}", flush=True)
 
 
 if __name__ == "__main__":
