@@ -301,7 +301,7 @@ class FakeCloudflare:
             page = int(query.get("page", "1"))
             chunk = rows[(page - 1) * per_page : page * per_page]
             total_pages = max(1, -(-len(rows) // per_page))
-            info = {
+            info: dict[str, Any] = {
                 "page": page,
                 "per_page": per_page,
                 "total_count": len(rows),
@@ -312,7 +312,7 @@ class FakeCloudflare:
             return 400, _failure(10001, "cursor and page are mutually exclusive")
         offset = int(base64.urlsafe_b64decode(query["cursor"]).decode()) if "cursor" in query else 0
         chunk = rows[offset : offset + per_page]
-        info: dict[str, Any] = {"count": len(chunk), "per_page": per_page, "total_count": len(rows)}
+        info = {"count": len(chunk), "per_page": per_page, "total_count": len(rows)}
         if offset + per_page < len(rows):
             info["cursor"] = base64.urlsafe_b64encode(str(offset + per_page).encode()).decode()
         return 200, _envelope([self._row(i) for i in chunk], result_info=info)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -378,7 +378,7 @@ def test_local_dialect_bodies(
 def test_local_dialect_refuses_what_wrangler_dev_lacks(
     local_client: WorkflowsRestClient, local_fake: FakeCloudflare
 ) -> None:
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: local_client.get_step_output("order-pipeline", "detailed", "charge card-1"),
         lambda: local_client.set_instance_status("orders", "x", "terminate", rollback=True),
         lambda: local_client.set_instance_status("orders", "x", "restart", from_step="a"),

@@ -191,7 +191,7 @@ async def test_config_override_reaches_the_sdk(implicit: bool) -> None:
 
 
 def test_a_rollback_must_take_the_rollback_context() -> None:
-    step = define_step(handler=lambda c, a: 1, name="hold")
+    step: StepDefinition[Any, Any] = define_step(handler=lambda c, a: 1, name="hold")
 
     def two(ctx: Any, extra: Any) -> None: ...
 
@@ -201,10 +201,12 @@ def test_a_rollback_must_take_the_rollback_context() -> None:
         "(ctx: RollbackContext[Args, Output]), it takes 2 positional parameter(s)"
     )
     with pytest.raises(WorkflowDefinitionError) as caught:
-        step.rollback(two)
+        # A two-argument rollback is a type error too; the runtime check is what is under test.
+        step.rollback(two)  # type: ignore[arg-type]
     assert str(caught.value) == message
     with pytest.raises(WorkflowDefinitionError, match="it takes 0 positional parameter"):
-        define_step(handler=lambda c, a: 1, name="hold", rollback=lambda: None)
+        # Zero arguments: also a type error on purpose (misc: mypy cannot infer the lambda).
+        define_step(handler=lambda c, a: 1, name="hold", rollback=lambda: None)  # type: ignore[arg-type,misc]
     assert step.rollback_handler is None
 
     def with_default(ctx: Any, extra: Any = None) -> None: ...
@@ -215,7 +217,9 @@ def test_a_rollback_must_take_the_rollback_context() -> None:
 def test_a_step_with_a_rollback_needs_room_for_the_rollback_step_name() -> None:
     # "lunora:rollback:" takes 16 of Cloudflare's 256 characters: a longer label would only
     # fail during compensation, where a refused rollback is logged and skipped.
-    fits = define_step(handler=lambda c, a: 1, name="x" * 240, rollback=lambda c: None)
+    fits: StepDefinition[Any, Any] = define_step(
+        handler=lambda c, a: 1, name="x" * 240, rollback=lambda c: None
+    )
     assert fits.name == "x" * 240
     too_long = "x" * 241
     expected = (
@@ -226,7 +230,8 @@ def test_a_step_with_a_rollback_needs_room_for_the_rollback_step_name() -> None:
         define_step(handler=lambda c, a: 1, name=too_long, rollback=lambda c: None)
     assert str(caught.value) == expected
 
-    plain = define_step(handler=lambda c, a: 1, name=too_long)  # no rollback: fine
+    # no rollback: fine
+    plain: StepDefinition[Any, Any] = define_step(handler=lambda c, a: 1, name=too_long)
     with pytest.raises(WorkflowDefinitionError) as caught:
         plain.rollback(lambda c: None)
     assert str(caught.value) == expected
