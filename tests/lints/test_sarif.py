@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+# jsonschema ships no type information and the dev extra has no types-jsonschema.
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
