@@ -129,15 +129,17 @@ async def test_a_stub_replaces_the_function(env: WorkflowTestEnv) -> None:
 # -- validation -------------------------------------------------------------------------------
 
 
+# The ill-typed calls below are deliberate: they exercise the runtime's checks, which catch
+# what a project that skips mypy would send.
 @define_workflow
 async def misuse(ctx: WorkflowContext[dict[str, Any]]) -> Any:
     what = ctx.params["what"]
     if what == "args":
-        return await ctx.run(api.notes.add, {"title": "x", "priority": "urgent"})  # type: ignore[misc]
+        return await ctx.run(api.notes.add, {"title": "x", "priority": "urgent"})  # type: ignore[typeddict-item]
     if what == "missing":
-        return await ctx.run(api.notes.add, {"title": "x"})  # type: ignore[misc]
+        return await ctx.run(api.notes.add, {"title": "x"})  # type: ignore[typeddict-item]
     if what == "not-json":
-        return await ctx.run(api.notes.count_words, {"text": object()})  # type: ignore[misc]
+        return await ctx.run(api.notes.count_words, {"text": object()})  # type: ignore[typeddict-item]
     if what == "result":
         return await ctx.run(api.notes.bad_result, notes.CountArgs(text="x"))
     if what == "raises":
@@ -340,7 +342,7 @@ async def test_pydantic_models_as_args_and_result() -> None:
         good = await ctx.run(sign_up, Signup(email="a@b.c", newsletter=True))
         seen.append(type(good).__name__)
         try:
-            await ctx.run(sign_up, {"newsletter": "perhaps"})  # type: ignore[misc]
+            await ctx.run(sign_up, {"newsletter": "perhaps"})  # type: ignore[arg-type]
         except FunctionArgsError as error:
             seen.append(str(error))
         return good
