@@ -14,7 +14,7 @@ import asyncio
 import time
 from typing import Any
 
-from lunora_workflow.testing import WorkflowTestEnv
+from lunora_workflow.testing import WorkflowStep, WorkflowTestEnv
 
 #: step calls the bodies made, replays included (the engine answers most from storage)
 CALLS = [0]
@@ -32,7 +32,7 @@ def make_workflow(steps: int, sleeps: int) -> type:
         def __init__(self, ctx: Any, env: Any) -> None:
             self.env = env
 
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             total = 0
             naps = 0
             for index in range(steps):

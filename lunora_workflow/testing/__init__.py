@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from lunora_workflow.testing.hooks import find_stub
     from lunora_workflow.testing.modifiers import InstanceModifier
+    from lunora_workflow.testing.step import WorkflowStep
     from lunora_workflow.testing.timeline import Attempt, ErrorInfo, StepRecord
     from lunora_workflow.testing.wire import JsDict
 
@@ -55,6 +56,7 @@ __all__ = [
     "StepRecord",
     "VirtualClock",
     "WorkflowFatalError",
+    "WorkflowStep",
     "WorkflowTestEnv",
     "WorkflowTimeoutError",
     "find_stub",
@@ -67,6 +69,7 @@ _HOME = {
     "VirtualClock": "clock",
     "find_stub": "hooks",
     "InstanceModifier": "modifiers",
+    "WorkflowStep": "step",
     "Attempt": "timeline",
     "ErrorInfo": "timeline",
     "StepRecord": "timeline",

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from lunora_workflow.testing import InstanceStatusError, NonDeterminismError, WorkflowTestEnv
+from lunora_workflow.testing import (
+    InstanceStatusError,
+    NonDeterminismError,
+    WorkflowStep,
+    WorkflowTestEnv,
+)
 
 
 class Entry:
@@ -34,7 +39,7 @@ async def test_a_step_name_that_changes_between_replays_fails_with_a_diff(
     ticket = itertools.count(1)
 
     class Random(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("load")
             async def load() -> int:
                 return 1
@@ -75,7 +80,7 @@ async def test_a_reordered_branch_is_detected(workflow_env: WorkflowTestEnv) -> 
     flips = iter([True, False])
 
     class Branchy(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             order = ["a", "b"] if next(flips, False) else ["b", "a"]
             for name in order:
 
@@ -97,7 +102,7 @@ async def test_a_replay_that_skips_recorded_steps_is_detected(
     first = iter([True])
 
     class Shrinks(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("wait", "1 second")
             if next(first, False):
                 await step.sleep("only-the-first-time", "1 second")
@@ -110,7 +115,7 @@ async def test_a_replay_that_skips_recorded_steps_is_detected(
 
 async def test_deterministic_concurrent_steps_pass(workflow_env: WorkflowTestEnv) -> None:
     class Fan(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             async def branch(tag: str) -> str:
                 @step.do(f"{tag}-1")
                 async def one() -> str:
@@ -137,7 +142,7 @@ async def test_the_engine_failure_cannot_be_swallowed(workflow_env: WorkflowTest
     names = iter(["first", "second"])
 
     class Swallow(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("wait", "1 second")
             try:
                 await step.sleep(next(names), "1 second")
@@ -150,7 +155,7 @@ async def test_the_engine_failure_cannot_be_swallowed(workflow_env: WorkflowTest
 
 async def test_catching_the_hibernation_is_reported(workflow_env: WorkflowTestEnv) -> None:
     class Greedy(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             try:
                 await step.sleep("wait", "1 hour")
             except BaseException:
@@ -170,7 +175,7 @@ async def test_a_random_name_in_a_concurrent_branch_is_detected(
     ticket = itertools.count(1)
 
     class Fan(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             async def branch(tag: str) -> None:
                 @step.do(f"{tag}-1")
                 async def one() -> str:
@@ -189,7 +194,7 @@ async def test_a_branch_replaying_many_stored_steps_is_not_evicted_early(
     workflow_env: WorkflowTestEnv,
 ) -> None:
     class Uneven(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             async def short() -> None:
                 await step.sleep("short-nap", "1 minute")
                 await step.sleep("short-nap-2", "1 minute")

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from lunora_workflow.testing import InstanceStatusError, WorkflowTestEnv, WorkflowTimeoutError
+from lunora_workflow.testing import (
+    InstanceStatusError,
+    WorkflowStep,
+    WorkflowTestEnv,
+    WorkflowTimeoutError,
+)
 
 
 class Entry:
@@ -16,7 +21,7 @@ class Entry:
 
 
 class Approval(Entry):
-    async def run(self, event: Any, step: Any) -> Any:
+    async def run(self, event: Any, step: WorkflowStep) -> Any:
         @step.do("notify")
         async def notify() -> str:
             return "sent"
@@ -62,7 +67,7 @@ async def test_an_event_sent_before_the_wait_is_buffered(workflow_env: WorkflowT
 
 async def test_buffered_events_are_consumed_in_order(workflow_env: WorkflowTestEnv) -> None:
     class Twice(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             first = await step.wait_for_event("one", "tick")
             second = await step.wait_for_event("two", "tick")
             return [first["payload"], second["payload"]]
@@ -111,7 +116,7 @@ async def test_wait_for_status_reports_what_the_instance_waits_for(
 
 async def test_advance_runs_what_falls_due(workflow_env: WorkflowTestEnv) -> None:
     class Nap(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("nap", "1 hour")
             return "awake"
 
@@ -132,7 +137,7 @@ async def test_sleep_until(workflow_env: WorkflowTestEnv) -> None:
     target = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
 
     class Until(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep_until("aware", target)
             await step.sleep_until("epoch-ms", target.timestamp() * 1000 + 1000)
             await step.sleep_until("naive-is-utc", datetime.datetime(2026, 3, 2))
@@ -147,7 +152,7 @@ async def test_sleep_until(workflow_env: WorkflowTestEnv) -> None:
 
 async def test_sleep_until_the_past_fails(workflow_env: WorkflowTestEnv) -> None:
     class Past(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep_until("past", datetime.datetime(2020, 1, 1))
 
     workflow_env.register(Past, name="past")
@@ -159,7 +164,7 @@ async def test_sleep_until_the_past_fails(workflow_env: WorkflowTestEnv) -> None
 
 async def test_disable_sleeps(workflow_env: WorkflowTestEnv) -> None:
     class Nap(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("short", "1 minute")
             await step.sleep("long", "30 days")
             return "awake"
@@ -174,7 +179,7 @@ async def test_disable_sleeps(workflow_env: WorkflowTestEnv) -> None:
 
 async def test_a_timedelta_is_refused_like_the_platform(workflow_env: WorkflowTestEnv) -> None:
     class Delta(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("nap", datetime.timedelta(hours=1))
 
     workflow_env.register(Delta, name="delta")

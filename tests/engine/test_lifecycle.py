@@ -11,6 +11,7 @@ from lunora_workflow.testing import (
     InstanceAlreadyExistsError,
     InstanceNotFoundError,
     JsDict,
+    WorkflowStep,
     WorkflowTestEnv,
 )
 
@@ -21,7 +22,7 @@ class Entry:
 
 
 class TwoNaps(Entry):
-    async def run(self, event: Any, step: Any) -> Any:
+    async def run(self, event: Any, step: WorkflowStep) -> Any:
         @step.do("count")
         async def count() -> int:
             return int(event.payload.get("n", 0)) + 1
@@ -55,7 +56,7 @@ async def test_terminated_while_running_the_body_stops_at_once(
     body: list[str] = []
 
     class StopsItself(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("terminate-me")
             async def terminate_me() -> str:
                 handle = await self.env.STOPS.get(event["instanceId"])
@@ -146,12 +147,12 @@ async def test_bindings_are_shaped_like_the_sdk(workflow_env: WorkflowTestEnv) -
 
 async def test_fan_out_children_run_on_the_engine(workflow_env: WorkflowTestEnv) -> None:
     class Child(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             await step.sleep("settle", "1 minute")
             return {"doubled": event.payload["value"] * 2}
 
     class Parent(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("spawn")
             async def spawn() -> list[str]:
                 handles = await self.env.CHILD.create_batch(
@@ -196,12 +197,13 @@ async def test_a_pause_requested_mid_run_lands_at_the_next_step(
     workflow_env: WorkflowTestEnv,
 ) -> None:
     class PausesItself(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("ask-for-pause")
             async def ask() -> str:
                 handle = await self.env.SELF.get(event.instanceId)
                 await handle.pause()
-                return (await handle.status()).status
+                status: str = (await handle.status()).status  # env bindings are untyped
+                return status
 
             seen = await ask()
 
@@ -226,7 +228,7 @@ async def test_vars_and_stalls(workflow_env: WorkflowTestEnv) -> None:
     env = WorkflowTestEnv(vars={"GREETING": "hi"}, stall_timeout=0.05)
 
     class Stalls(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             greeting = self.env.GREETING
             await asyncio.Event().wait()  # outside any step: only the stall guard ends it
             return greeting
@@ -243,7 +245,7 @@ async def test_restart_from_a_step_keeps_earlier_results(workflow_env: WorkflowT
     runs: list[str] = []
 
     class Three(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             out = []
             for name in ("one", "two", "three"):
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lunora_workflow.testing import WorkflowTestEnv, find_stub
+from lunora_workflow.testing import WorkflowStep, WorkflowTestEnv, find_stub
 
 
 class Entry:
@@ -14,7 +14,7 @@ class Entry:
 
 def charging(log: list[int]) -> type:
     class Charge(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             config = {"retries": {"limit": 3, "delay": "1 second", "backoff": "constant"}}
 
             @step.do("charge", config=config)
@@ -83,7 +83,7 @@ async def test_stub_function_reaches_the_step_object(workflow_env: WorkflowTestE
     seen: list[Any] = []
 
     class UsesStub(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             stub = find_stub(step, "app.billing:charge")
             seen.append(find_stub(step, "app.other:fn"))
             return stub(5) if stub is not None else None

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lunora_workflow.testing import WorkflowTestEnv
+from lunora_workflow.testing import WorkflowStep, WorkflowTestEnv
 
 
 class Entry:
@@ -24,7 +24,7 @@ async def test_a_body_with_k_sleeps_is_replayed_k_times(
     calls: list[str] = []
 
     class Sleepy(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             for index in range(sleeps):
 
                 @step.do(f"work-{index}")
@@ -50,7 +50,7 @@ async def test_results_are_cached_by_name_and_occurrence(workflow_env: WorkflowT
     runs: list[int] = []
 
     class Loop(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             totals = []
             for i in range(3):
 
@@ -82,7 +82,7 @@ async def test_the_event_is_the_sdk_shape(workflow_env: WorkflowTestEnv) -> None
     seen: dict[str, Any] = {}
 
     class Shape(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             seen.update(event)
             seen["attr"] = event.payload.user
             return None
@@ -103,7 +103,7 @@ async def test_implicit_mode_resolves_dependencies_by_parameter_name(
     executed: list[str] = []
 
     class Dag(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do()
             async def dep_1() -> str:
                 executed.append("dep_1")
@@ -141,7 +141,7 @@ async def test_implicit_mode_resolves_dependencies_by_parameter_name(
 
 async def test_implicit_mode_rejects_unknown_parameters(workflow_env: WorkflowTestEnv) -> None:
     class Bad(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do()
             async def needs(missing: int) -> int:
                 return missing
@@ -161,7 +161,7 @@ async def test_legacy_mode_uses_depends(workflow_env: WorkflowTestEnv) -> None:
     assert workflow_env.mode == "legacy"
 
     class Legacy(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("step_1")
             async def step_1() -> int:
                 return 1
@@ -172,7 +172,8 @@ async def test_legacy_mode_uses_depends(workflow_env: WorkflowTestEnv) -> None:
 
             @step.do("step_3", [step_1, step_2], True)
             async def step_3(result1: int, ctx: Any, result2: int) -> int:
-                return result1 + result2 + ctx["attempt"]
+                attempt: int = ctx["attempt"]  # the step context is an untyped dict
+                return result1 + result2 + attempt
 
             return await step_3()
 
@@ -195,7 +196,7 @@ async def test_legacy_mode_signature_errors(depends: str | None, message: str) -
     caught: list[BaseException] = []
 
     class Legacy(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("dep")
             async def dep() -> int:
                 return 1
@@ -224,7 +225,7 @@ async def test_legacy_mode_requires_a_name() -> None:
     env = WorkflowTestEnv(mode="legacy")
 
     class NoName(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             step.do()
             return None
 
@@ -240,7 +241,7 @@ async def test_a_callback_taking_only_ctx_works_in_both_modes() -> None:
         env = WorkflowTestEnv(mode=mode)
 
         class CtxOnly(Entry):
-            async def run(self, event: Any, step: Any) -> Any:
+            async def run(self, event: Any, step: WorkflowStep) -> Any:
                 def body(ctx: Any) -> Any:
                     return {"name": ctx["step"]["name"], "limit": ctx["config"]["retries"]["limit"]}
 
@@ -256,7 +257,7 @@ async def test_a_callback_taking_only_ctx_works_in_both_modes() -> None:
 
 async def test_results_round_trip_like_the_platform(workflow_env: WorkflowTestEnv) -> None:
     class Trip(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do()
             async def produce() -> dict[str, Any]:
                 return {"items": [1, 2], "nested": {"ok": True}, "none": None}
@@ -278,7 +279,7 @@ async def test_a_tuple_result_fails_the_attempt_like_python_to_rpc(
     workflow_env: WorkflowTestEnv,
 ) -> None:
     class Tuple(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do(config={"retries": {"limit": 1, "delay": "1 second"}})
             async def pair() -> Any:
                 return (1, 2)
@@ -299,7 +300,7 @@ async def test_a_non_serialisable_result_fails_the_instance_at_once(
     workflow_env: WorkflowTestEnv,
 ) -> None:
     class Obj(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do()
             async def thing() -> Any:
                 return {"when": object()}
@@ -320,7 +321,7 @@ async def test_a_non_serialisable_result_fails_the_instance_at_once(
 
 async def test_a_sync_run_and_sync_callbacks_work(workflow_env: WorkflowTestEnv) -> None:
     class Sync(Entry):
-        def run(self, event: Any, step: Any) -> Any:
+        def run(self, event: Any, step: WorkflowStep) -> Any:
             return {"sync": True}
 
     workflow_env.register(Sync, name="sync")

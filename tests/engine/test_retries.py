@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lunora_workflow.errors import NonRetryableError
-from lunora_workflow.testing import StepError, WorkflowTestEnv, WorkflowTimeoutError
+from lunora_workflow.testing import StepError, WorkflowStep, WorkflowTestEnv, WorkflowTimeoutError
 
 
 class Entry:
@@ -19,13 +19,14 @@ class Entry:
 
 def flaky(failures: int, config: dict[str, Any] | None, log: list[int]) -> type:
     class Flaky(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("flaky", config=config)
             async def attempt(ctx: Any) -> int:
                 log.append(ctx["attempt"])
                 if ctx["attempt"] <= failures:
                     raise RuntimeError(f"boom {ctx['attempt']}")
-                return ctx["attempt"]
+                number: int = ctx["attempt"]  # the step context is an untyped dict
+                return number
 
             return await attempt()
 
@@ -84,7 +85,7 @@ async def test_an_exhausted_step_is_remembered_on_replay(workflow_env: WorkflowT
     caught: list[str] = []
 
     class Catches(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("fails", config={"retries": {"limit": 1, "delay": 1000}})
             async def fails(ctx: Any) -> None:
                 attempts.append(ctx["attempt"])
@@ -110,7 +111,7 @@ async def test_type_and_value_errors_keep_their_type(workflow_env: WorkflowTestE
     seen: list[type] = []
 
     class Typed(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             for kind in (TypeError, ValueError, LookupError):
 
                 @step.do(kind.__name__, config={"retries": {"limit": 0, "delay": 0}})
@@ -136,7 +137,7 @@ async def test_non_retryable_error_ends_the_instance_at_once(
     attempts: list[int] = []
 
     class Fatal(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("charge")
             async def charge(ctx: Any) -> None:
                 attempts.append(ctx["attempt"])
@@ -162,7 +163,7 @@ async def test_any_class_named_non_retryable_error_counts(workflow_env: Workflow
     attempts: list[int] = []
 
     class Fatal(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("x")
             async def x(ctx: Any) -> None:
                 attempts.append(ctx["attempt"])
@@ -180,7 +181,7 @@ async def test_a_slow_attempt_times_out_and_is_retried(workflow_env: WorkflowTes
     attempts: list[int] = []
 
     class Slow(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             config = {"timeout": 30, "retries": {"limit": 1, "delay": "1 minute"}}
 
             @step.do("slow", config=config)
@@ -209,7 +210,7 @@ async def test_a_timeout_error_reaches_the_body(workflow_env: WorkflowTestEnv) -
     caught: list[BaseException] = []
 
     class Forced(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("x", config={"retries": {"limit": 0, "delay": 0}, "timeout": "5 seconds"})
             async def x() -> int:
                 return 1
@@ -242,7 +243,7 @@ async def test_invalid_step_config_is_fatal(
     workflow_env: WorkflowTestEnv, config: dict[str, Any]
 ) -> None:
     class Bad(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             @step.do("bad", config=config)
             async def bad() -> int:
                 return 1
@@ -259,7 +260,7 @@ async def test_invalid_step_config_is_fatal(
 
 async def test_a_final_timeout_takes_its_virtual_time(workflow_env: WorkflowTestEnv) -> None:
     class TimesOut(Entry):
-        async def run(self, event: Any, step: Any) -> Any:
+        async def run(self, event: Any, step: WorkflowStep) -> Any:
             config = {"retries": {"limit": 1, "delay": "1 minute"}, "timeout": "5 minutes"}
 
             @step.do("slow", config=config)

@@ -83,7 +83,7 @@ def release_seat(ctx: RollbackContext[Params, str]) -> None:
 @define_workflow
 async def booking(ctx: WorkflowContext[Params]) -> str:
     """Holds a seat (with a rollback), then waits for a confirmation."""
-    seat = await ctx.run_step(hold_seat, ctx.params)
+    seat: str = await ctx.run_step(hold_seat, ctx.params)
     await ctx.step.wait_for_event("confirm", type="confirm", timeout="1 day")
     return seat
 
@@ -112,7 +112,7 @@ async def test_terminate_with_rollback_is_refused_and_the_instance_keeps_running
 @define_workflow
 async def cancellable(ctx: WorkflowContext[Params]) -> str:
     """The documented way to cancel with compensation: wait for a decision, raise on cancel."""
-    seat = await ctx.run_step(hold_seat, ctx.params)
+    seat: str = await ctx.run_step(hold_seat, ctx.params)
     decision = await ctx.step.wait_for_event("decision", type="decision", timeout="7 days")
     if decision.payload.get("cancel"):
         raise NonRetryableError("cancelled by the customer")
