@@ -17,6 +17,7 @@ Shape (see the codegen reference, §5.2):
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import sys
@@ -210,9 +211,25 @@ class DevLoop:
             # sees the printed summary.
             self._report(outcome)
             self.outcomes.append(outcome)
+            self._remember_generated(outcome)
             if self.settle_heap:
                 self._settle_heap()
             return outcome
+
+    def _remember_generated(self, outcome: RunOutcome) -> None:
+        """After a run wrote ``_generated/workflows.py`` (and reported it), read its classes
+        for the next run's wrangler reconciler, which asks about them when a workflow was
+        renamed; this keeps that parse off the next save's latency."""
+        module = self.project.generated_dir / "workflows.py"
+        if self.planners is not None or module.resolve() not in outcome.written:
+            return
+        # deferred like the planner itself (it imports libcst)
+        from lunora_codegen.wrangler.checks import remember_generated_classes
+
+        # only a head start: whatever goes wrong here, the next run reads the module itself
+        # (and reports a problem where it belongs), so it must not end the session
+        with contextlib.suppress(Exception):
+            remember_generated_classes(module)
 
     #: runs between two full garbage collections
     FULL_GC_EVERY = 100

@@ -17,6 +17,7 @@ from lunora_codegen.watch import inputs as inputs_module
 from lunora_codegen.watch import loop as loop_module
 from lunora_codegen.watch.inputs import InputFilter, watch_dirs
 from lunora_codegen.watch.loop import DevLoop
+from lunora_codegen.wrangler import checks
 from lunora_codegen.write import FileChange
 
 from .conftest import (
@@ -170,6 +171,36 @@ def test_an_entry_edit_reruns_the_config_checks(tmp_path: Path) -> None:
         save(entry, '"""entry"""\n')
         wait_for(lambda: len(loop.outcomes) == 3, what="a run for the broken entry")
         assert "LW103" in "\n".join(console.lines[seen:])
+
+
+def test_a_renamed_workflows_old_class_is_known_before_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a run writes ``_generated/workflows.py`` the loop reads its classes at once, so
+    the next run's reconciler does not parse that module to learn that a renamed workflow's
+    old class was lunora's (``save_1``'s binding ``WORKFLOW_SAVE_1`` is not what the class
+    ``Save1Workflow`` derives, so only the previous module tells); the stale entry is still
+    reported."""
+    checks._classes_of.cache_clear()  # another test may have read this very module text
+    root = make_project(tmp_path, "first", "save_1")
+    console = RecordingConsole()
+    loop = DevLoop(root, console=console)
+    assert loop.regenerate().ok
+    parsed: list[str] = []
+    real = checks._declared_classes_fast
+
+    def counting(source: str) -> frozenset[str] | None:
+        parsed.append(source)
+        return real(source)
+
+    monkeypatch.setattr(checks, "_declared_classes_fast", counting)
+    target = root / "src/lunora/workflows.py"
+    save(target, workflow_source("first", "save_2"))
+    assert loop.regenerate([target]).ok
+    assert not [source for source in parsed if "class Save1Workflow(" in source]
+    assert any("LW107" in line and "'Save1Workflow'" in line for line in console.lines)
+    # ...and this run's module was read for the next one
+    assert any("class Save2Workflow(" in source for source in parsed)
 
 
 def test_the_filter_and_the_watched_folders(tmp_path: Path) -> None:
