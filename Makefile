@@ -41,9 +41,14 @@ lint: setup
 	$(BIN)/ruff format --check lunora_workflow lunora_codegen
 
 # The packages, then the example Worker with its generated modules, from the Worker's module root.
+# mypy --strict on the packages, the example Worker with its generated code, and the tests and
+# benchmarks (they are how users learn the API); MYPYPATH holds the modules the test harnesses
+# put on sys.path at run time.
 typecheck: setup
 	$(BIN)/mypy
 	cd $(EXAMPLE)/src && $(abspath $(BIN))/mypy --strict --config-file $(abspath pyproject.toml) entry.py lunora
+	MYPYPATH=fixtures/functions/app:tests/pyodide:tests/pyodide/fixtures \
+		$(BIN)/mypy --strict --explicit-package-bases tests benchmarks
 
 pytest: setup-test-deps
 	$(BIN)/pytest

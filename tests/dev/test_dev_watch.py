@@ -379,7 +379,7 @@ def test_a_folder_removed_between_listing_and_watching_is_not_fatal(
     root = make_project(tmp_path, "first")
     gone = root / "src/lunora/gone"
     gone.mkdir()
-    listed = loop_module.watch_dirs
+    listed = watch_dirs  # the real one, which the loop imported from inputs
     raced: list[Path] = []
 
     def racing(project: Project) -> list[Path]:
