@@ -40,8 +40,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lunora_workflow lunora_codegen
 
-# The packages, then the example Worker with its generated modules, from the Worker's module root.
-# mypy --strict on the packages, the example Worker with its generated code, and the tests and
+# mypy --strict on the packages, the example Worker with its generated code (from the Worker's
+# module root), and the tests and
 # benchmarks (they are how users learn the API); MYPYPATH holds the modules the test harnesses
 # put on sys.path at run time.
 typecheck: setup
