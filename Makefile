@@ -40,10 +40,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lunora_workflow lunora_codegen
 
-# mypy --strict on the packages, the example Worker with its generated code (from the Worker's
-# module root), and the tests and
-# benchmarks (they are how users learn the API); MYPYPATH holds the modules the test harnesses
-# put on sys.path at run time.
+# mypy --strict on the packages, on the example Worker with its generated code (from the
+# Worker's module root), and on the tests and benchmarks (they are how users learn the API);
+# MYPYPATH holds the modules the test harnesses put on sys.path at run time.
 typecheck: setup
 	$(BIN)/mypy
 	cd $(EXAMPLE)/src && $(abspath $(BIN))/mypy --strict --config-file $(abspath pyproject.toml) entry.py lunora
