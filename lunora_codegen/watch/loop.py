@@ -130,6 +130,10 @@ class DevLoop:
             return
         try:
             project = load_project(self.start)
+        except UserCodeError:
+            # The config does not parse: the run that follows reports it at its line and
+            # column (saying it here too would print it twice); keep the known layout.
+            return
         except LunoraToolError as error:
             self.console.error(f"lunora: {error}; keeping the previous project settings")
             return

@@ -361,6 +361,7 @@ def test_a_broken_wrangler_config_is_reported_at_its_location_and_recovers(
     save(config, good_config.replace('"main":', '"main" "x":'))
     assert not loop.regenerate([config.resolve()]).ok
     assert "wrangler.jsonc:4:10: error LW001: cannot parse wrangler.jsonc" in console.text()
+    assert console.text().count("cannot parse wrangler.jsonc") == 1  # reported once
     assert "no lunora package" not in console.text()
     assert loop.project.package_dir == (root / "src/lunora").resolve()
     assert generated(root) == good_output
