@@ -7,18 +7,18 @@ later features (``run``, ``parallel``, ``spawn``) hang off the same private stat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from lunora_workflow.config import StepConfigLike
 from lunora_workflow.events import WorkflowEvent
 from lunora_workflow.fanout import FanOut
 from lunora_workflow.log import Logger
-from lunora_workflow.run_step import KEEP_CONFIG, run_step
+from lunora_workflow.run_step import KEEP_CONFIG, Record, run_step
 from lunora_workflow.saga import Saga
 from lunora_workflow.steps import Steps
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Coroutine, Mapping
 
     from lunora_workflow.define_step import StepDefinition
     from lunora_workflow.functions import FunctionReference
@@ -29,6 +29,7 @@ __all__ = ["WorkflowContext"]
 P = TypeVar("P")
 A = TypeVar("A")
 R = TypeVar("R")
+D = TypeVar("D", bound=Record)
 
 
 class WorkflowContext(FanOut, Generic[P]):
@@ -67,10 +68,33 @@ class WorkflowContext(FanOut, Generic[P]):
         self._children = 0  # derived child ids handed out in this run (fan-out)
         self.step = Steps(self)
 
+    # Both overloads return the same R, so neither mypy's Any-ambiguity rule nor overlap
+    # checks can blur the result. The second mirrors the runtime: a dataclass or pydantic
+    # args type also takes a mapping of its fields (validated before the step starts).
+    @overload
     async def run_step(
         self,
         step: StepDefinition[A, R],
-        args: A | Any,
+        args: A,
+        *,
+        config: StepConfigLike | None = KEEP_CONFIG,
+        name: str | None = None,
+    ) -> R: ...
+
+    @overload
+    async def run_step(
+        self,
+        step: StepDefinition[D, R],
+        args: Mapping[str, Any],
+        *,
+        config: StepConfigLike | None = KEEP_CONFIG,
+        name: str | None = None,
+    ) -> R: ...
+
+    async def run_step(
+        self,
+        step: StepDefinition[Any, R],
+        args: Any,
         *,
         config: StepConfigLike | None = KEEP_CONFIG,
         name: str | None = None,
@@ -80,7 +104,9 @@ class WorkflowContext(FanOut, Generic[P]):
         ``args`` is validated against the step's args type first: an invalid value raises
         ``StepArgsError`` here and no durable step starts. ``config=`` replaces (does not
         merge with) the step's own retries/timeout for this call; ``name=`` overrides the
-        durable label (it must be deterministic).
+        durable label (it must be deterministic). ``args`` is typed as the step's ``A`` (a
+        dataclass or pydantic ``A`` also accepts a mapping of its fields); the result is the
+        handler's return type, awaited for an async handler.
         """
         return await run_step(self, step, args, config=config, name=name)
 

@@ -7,8 +7,8 @@ validate the arguments before the durable step starts and the result after it ra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from lunora_workflow.config import RetriesLike, StepConfigLike, build_config, config_from
 from lunora_workflow.durable import check_step_name
@@ -18,7 +18,7 @@ from lunora_workflow.saga import check_rollback_name
 from lunora_workflow.schema import args_and_return_types
 from lunora_workflow.step_context import RollbackContext, StepContext
 
-__all__ = ["RollbackHandler", "StepDefinition", "StepHandler", "define_step"]
+__all__ = ["RollbackHandler", "StepDecorator", "StepDefinition", "StepHandler", "define_step"]
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -154,21 +154,59 @@ def _check_rollback_name(label: str) -> None:
         raise WorkflowDefinitionError(str(error)) from error
 
 
+# Typing: ``StepDefinition[A, R]`` carries the handler's *awaited* result, so
+# ``await ctx.run_step(step, args)`` is ``R`` for sync and async handlers alike. Each form has
+# an async overload (``-> Awaitable[R]``) before a sync one (``-> R``): a type checker that
+# follows the typing spec's overload rules picks the first for every coroutine function. mypy
+# instead calls the pick ambiguous when the handler's signature mentions ``Any`` (e.g.
+# ``-> dict[str, Any]``) and falls back to ``StepDefinition[Any, Any]`` (typed, never "untyped
+# decorator"); ``lunora_codegen.mypy_plugin`` restores the precise type there.
+
+
+class StepDecorator(Protocol):
+    """What ``define_step(name=..., retries=...)`` returns: apply it to the handler."""
+
+    @overload
+    def __call__(
+        self, handler: Callable[[StepContext, A], Awaitable[R]], /
+    ) -> StepDefinition[A, R]: ...
+
+    @overload
+    def __call__(self, handler: Callable[[StepContext, A], R], /) -> StepDefinition[A, R]: ...
+
+
 @overload
-def define_step(handler: StepHandler[A], /) -> StepDefinition[A, Any]: ...
+def define_step(handler: Callable[[StepContext, A], Awaitable[R]], /) -> StepDefinition[A, R]: ...
+
+
+@overload
+def define_step(handler: Callable[[StepContext, A], R], /) -> StepDefinition[A, R]: ...
 
 
 @overload
 def define_step(
     *,
-    handler: StepHandler[A],
+    handler: Callable[[StepContext, A], Awaitable[R]],
     name: str | None = None,
     retries: RetriesLike | None = None,
     timeout: Duration | None = None,
     config: StepConfigLike | None = None,
-    rollback: RollbackHandler[A, Any] | None = None,
+    rollback: RollbackHandler[A, R] | None = None,
     rollback_config: StepConfigLike | None = None,
-) -> StepDefinition[A, Any]: ...
+) -> StepDefinition[A, R]: ...
+
+
+@overload
+def define_step(
+    *,
+    handler: Callable[[StepContext, A], R],
+    name: str | None = None,
+    retries: RetriesLike | None = None,
+    timeout: Duration | None = None,
+    config: StepConfigLike | None = None,
+    rollback: RollbackHandler[A, R] | None = None,
+    rollback_config: StepConfigLike | None = None,
+) -> StepDefinition[A, R]: ...
 
 
 @overload
@@ -180,7 +218,7 @@ def define_step(
     config: StepConfigLike | None = None,
     rollback: RollbackHandler[Any, Any] | None = None,
     rollback_config: StepConfigLike | None = None,
-) -> Callable[[StepHandler[A]], StepDefinition[A, Any]]: ...
+) -> StepDecorator: ...
 
 
 def define_step(

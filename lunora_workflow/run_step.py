@@ -10,7 +10,7 @@ parsed into the return type, so the first run and every replay see the same valu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from lunora_workflow.config import StepConfigLike, config_from
 from lunora_workflow.durable import check_step_name, run_durable, stored_result
@@ -23,10 +23,22 @@ if TYPE_CHECKING:
     from lunora_workflow.context import WorkflowContext
     from lunora_workflow.define_step import StepDefinition
 
-__all__ = ["KEEP_CONFIG", "run_step"]
+__all__ = ["KEEP_CONFIG", "Record", "run_step"]
 
-A = TypeVar("A")
 R = TypeVar("R")
+
+
+class _Dataclass(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+class _Model(Protocol):
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+
+#: An args type that :func:`~lunora_workflow.schema.parse_value` also builds from a mapping
+#: of its fields: a dataclass or a pydantic model.
+Record = _Dataclass | _Model
 
 
 class _KeepConfig:
@@ -50,8 +62,8 @@ def _parse_output(step: StepDefinition[Any, Any], value: Any, returns: Any) -> A
 
 async def run_step(
     context: WorkflowContext[Any],
-    step: StepDefinition[A, R],
-    args: A | Any,
+    step: StepDefinition[Any, R],
+    args: Any,
     *,
     config: StepConfigLike | None = KEEP_CONFIG,
     name: str | None = None,

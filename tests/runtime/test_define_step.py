@@ -205,8 +205,9 @@ def test_a_rollback_must_take_the_rollback_context() -> None:
         step.rollback(two)  # type: ignore[arg-type]
     assert str(caught.value) == message
     with pytest.raises(WorkflowDefinitionError, match="it takes 0 positional parameter"):
-        # Zero arguments: also a type error on purpose (misc: mypy cannot infer the lambda).
-        define_step(handler=lambda c, a: 1, name="hold", rollback=lambda: None)  # type: ignore[arg-type,misc]
+        # Zero arguments: also a type error on purpose (misc: mypy cannot infer the lambda;
+        # the other codes are the async overload's, reported when no overload matches).
+        define_step(handler=lambda c, a: 1, name="hold", rollback=lambda: None)  # type: ignore[arg-type,misc,return-value]
     assert step.rollback_handler is None
 
     def with_default(ctx: Any, extra: Any = None) -> None: ...
@@ -261,7 +262,7 @@ async def test_run_step_rejects_reserved_override_and_non_steps(run: Runner) -> 
 
     @define_workflow
     async def flow2(ctx: WorkflowContext[Any]) -> Any:
-        return await ctx.run_step(lambda c, a: 1, 1)  # type: ignore[arg-type]
+        return await ctx.run_step(lambda c, a: 1, 1)  # type: ignore[call-overload]
 
     with pytest.raises(TypeError, match=r"ctx\.run_step expects a define_step step"):
         await run(flow2)
