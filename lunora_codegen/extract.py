@@ -386,6 +386,21 @@ class _TypeRenderer:
     def __init__(self, scope: _Scope) -> None:
         self._scope = scope
         self.imports: list[ImportSpec] = []
+        #: every question this renderer asked the scope, with the answer: the whole of what
+        #: a rendering depends on besides the node itself (see :meth:`TypeMemo.render`)
+        self.lookups: dict[tuple[bool, str], object] = {}
+
+    def _defines(self, name: str) -> bool:
+        """Whether the module defines ``name`` (recorded in :attr:`lookups`)."""
+        answer = name in self._scope.defined
+        self.lookups[(True, name)] = answer
+        return answer
+
+    def _imported(self, name: str) -> ImportSpec | None:
+        """The import that binds ``name`` (recorded in :attr:`lookups`)."""
+        answer = self._scope.imports.get(name)
+        self.lookups[(False, name)] = answer
+        return answer
 
     def render(self, node: cst.BaseExpression, *, value: bool = False) -> str:
         """The annotation ``node`` spelled for the generated module, or
@@ -445,23 +460,22 @@ class _TypeRenderer:
         import libcst as cst  # deferred: libcst loads only when a file is parsed
 
         if isinstance(node, cst.Name):
-            spec = self._scope.imports.get(node.value)
+            spec = self._imported(node.value)
             if spec is not None and spec.module in _TYPING_MODULES and spec.name is not None:
                 return spec.name
             return None
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            spec = self._scope.imports.get(node.value.value)
+            spec = self._imported(node.value.value)
             if spec is not None and spec.name is None and spec.module in _TYPING_MODULES:
                 return node.attr.value
         return None
 
     def _name(self, name: str, *, qualified: bool = False) -> str:
-        scope = self._scope
         if name == "None":
             return "None"
-        if name in scope.defined:
+        if self._defines(name):
             return f"_workflows.{name}"
-        spec = scope.imports.get(name)
+        spec = self._imported(name)
         if spec is not None:
             if spec.module in _TYPING_MODULES and spec.name in _GENERATED_TYPING:
                 return spec.name  # already imported by the generated module
@@ -484,6 +498,8 @@ class WrittenMemo:
     def __init__(self) -> None:
         self._previous: dict[cst.CSTNode, str] = {}
         self._current: dict[cst.CSTNode, str] = {}
+        self._previous_types: dict[cst.CSTNode, _RenderedType] = {}
+        self._current_types: dict[cst.CSTNode, _RenderedType] = {}
 
     def text(self, module: cst.Module, node: cst.CSTNode) -> str:
         """``module.code_for_node(node)``, from the memo when ``node`` was seen last time."""
@@ -495,9 +511,59 @@ class WrittenMemo:
             self._current[node] = text
         return text
 
+    def type_ref(self, node: cst.BaseExpression, scope: _Scope, written: str) -> TypeRef:
+        """``render_type(node, _TypeRenderer(scope), written)``, reusing the rendering of the
+        last extraction that saw ``node``.
+
+        A rendering is a function of the node (libcst nodes are immutable, so the same object
+        is the same annotation) and of the answers the renderer got from the scope: whether
+        the module defines a name, and which import binds it. Every such question goes
+        through :meth:`_TypeRenderer._defines` / :meth:`_TypeRenderer._imported`, which record
+        it with its answer. When the current scope gives the same answers to the recorded
+        questions, a fresh renderer would take the same path and spell the same text with
+        the same imports; otherwise (an import or alias changed, a name became defined) the
+        type is rendered again.
+        """
+        found = self._current_types.get(node)
+        if found is None:
+            found = self._previous_types.get(node)
+        if found is None or not found.holds_in(scope):
+            renderer = _TypeRenderer(scope)
+            try:
+                text = renderer.render(node)
+            except _UnresolvableError:
+                found = _RenderedType("Any", (), False, tuple(renderer.lookups.items()))
+            else:
+                imports = tuple(dict.fromkeys(renderer.imports))
+                found = _RenderedType(text, imports, True, tuple(renderer.lookups.items()))
+        self._current_types[node] = found
+        return TypeRef(
+            text=found.text, imports=found.imports, written=written, resolved=found.resolved
+        )
+
     def rotate(self) -> None:
         """Start a new extraction: forget the nodes the last one did not use."""
         self._previous, self._current = self._current, {}
+        self._previous_types, self._current_types = self._current_types, {}
+
+
+@dataclass(frozen=True)
+class _RenderedType:
+    """One type rendering and the scope answers it was made with (see ``WrittenMemo``)."""
+
+    text: str
+    imports: tuple[ImportSpec, ...]
+    resolved: bool
+    #: ``((True, name), defined?)`` and ``((False, name), import or None)`` pairs
+    lookups: tuple[tuple[tuple[bool, str], object], ...]
+
+    def holds_in(self, scope: _Scope) -> bool:
+        """True when ``scope`` answers every recorded question as it was answered then."""
+        for (is_definition, name), answer in self.lookups:
+            now = name in scope.defined if is_definition else scope.imports.get(name)
+            if now != answer:
+                return False
+        return True
 
 
 def _type_ref(
@@ -510,6 +576,8 @@ def _type_ref(
     if node is None:
         return ANY_TYPE
     written = memo.text(module, node) if memo is not None else module.code_for_node(node)
+    if memo is not None and renderer is None:
+        return memo.type_ref(node, scope, written)
     return render_type(node, renderer if renderer is not None else _TypeRenderer(scope), written)
 
 
