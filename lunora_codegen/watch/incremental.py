@@ -160,6 +160,14 @@ class IncrementalParser:
 
     def _assemble(self, chunks: list[_Chunk]) -> cst.Module:
         modules = [chunk.module for chunk in chunks if chunk.module is not None]
+        # A chunk repeated word for word comes back as the same parsed module: its nodes
+        # would appear twice in the tree, and everything keyed by node identity (positions
+        # of diagnostics, per-node caches) would take one occurrence for the other.
+        seen: set[int] = set()
+        for index, module in enumerate(modules):
+            if id(module) in seen:
+                modules[index] = module.deep_clone()
+            seen.add(id(module))
         newlines = {m.default_newline for m in modules[:-1]} | {modules[0].default_newline}
         indents = {c.module.default_indent for c in chunks if c.indented and c.module}
         if len(newlines) != 1 or len(indents) > 1:

@@ -5,7 +5,8 @@ Params/Output types, their ``name=`` and their form; add and drop imports, alias
 classes the types name) through one long-lived :class:`ParseCache` with the incremental
 parser, as ``lunora dev`` does, and after every edit compares with an uncached run on the
 same source: the extracted facts with :func:`extract_source` (no memo at all), the generated
-files (or the diagnostics) with :func:`pipeline.generate` on a fresh cache.
+files and the model (or the diagnostics) with :func:`pipeline.generate` on a fresh cache,
+whose memos start empty.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import libcst as cst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -166,9 +168,10 @@ def _apply(source: _Source, edit: tuple[str, int, int]) -> None:
 
 
 def _outcome(project_root: Path, cache: ParseCache) -> object:
-    """The generated files, or the diagnostics when the source has errors."""
+    """The generated files and the model, or the diagnostics when the source has errors."""
     try:
-        return generate(load_project(project_root), cache=cache).files
+        generated = generate(load_project(project_root), cache=cache)
+        return generated.files, generated.model
     except UserCodeError as error:
         return sorted(d.format() for d in error.diagnostics)
 
@@ -221,3 +224,42 @@ def test_an_alias_change_re_renders_a_typing_subscript() -> None:
             ("class", 2, 0),
         ]
     )
+
+
+def test_a_renamed_or_renamed_back_workflow_gets_its_own_names() -> None:
+    # the model memo must key on the whole declaration: export, name= and position
+    _check_against_fresh(
+        [
+            ("add", 1, 1),
+            ("rename", 0, 2),
+            ("rename", 0, 0),
+            ("name", 1, 2),
+            ("move", 0, 1),
+            ("name", 1, 0),
+            ("rename", 1, 3),
+        ]
+    )
+
+
+def test_a_workflow_repeated_word_for_word_is_reported_at_each_copy() -> None:
+    # the incremental parser must not put the same nodes in the tree twice: positions of
+    # the "bound more than once" diagnostics are looked up by node
+    _check_against_fresh([("add", 0, 0), ("add", 0, 0), ("add", 0, 0)])
+
+
+def test_repeated_chunks_share_no_nodes() -> None:
+    block = "\n\n@define_workflow\nasync def wf(ctx: WorkflowContext[P]) -> Q:\n    return None\n"
+    parser = IncrementalParser()
+    parser.parse("import a\n" + block)
+    module = parser.parse("import a\n" + block * 3)
+    names: list[cst.Name] = []
+
+    def walk(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            names.append(node)
+        for child in node.children:
+            walk(child)
+
+    walk(module)
+    assert len(names) == 1 + 3 * 7  # a; define_workflow, wf, ctx, WorkflowContext, P, Q, None
+    assert len({id(name) for name in names}) == len(names)
