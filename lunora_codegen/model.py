@@ -18,11 +18,12 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from lunora_codegen.diagnostics import Diagnostic, UserCodeError
-from lunora_codegen.extract import ImportSpec, ModuleFacts, TypeRef
+from lunora_codegen.extract import ImportSpec, ModuleFacts, TypeRef, WorkflowDecl
 from lunora_workflow import naming
 
 __all__ = [
     "ImportModel",
+    "ModelMemo",
     "ProjectModel",
     "SourcePosition",
     "StepModel",
@@ -181,55 +182,96 @@ def _collisions(
     return diagnostics
 
 
+def _workflow_entry(decl: WorkflowDecl, path: Path) -> WorkflowModel | Diagnostic:
+    """The model of one declaration, or the diagnostic that keeps it out of the model: a
+    function of ``decl`` and ``path`` alone (what :class:`ModelMemo` relies on)."""
+    position = SourcePosition(path=path, line=decl.line, column=decl.column)
+    problem = naming.export_name_problem(decl.export)
+    if problem is not None:
+        return Diagnostic(position.path, position.line, position.column, problem)
+    if decl.name_override is None:
+        # name= is checked where it is written; a name derived from a long export must
+        # be checked too, or Cloudflare rejects it only at deploy time
+        problem = naming.deployed_name_problem(naming.deployed_name(decl.export))
+        if problem is not None:
+            return Diagnostic(
+                position.path,
+                position.line,
+                position.column,
+                f"{problem} (derived from the export {decl.export!r})",
+                hint="give it a shorter name= (at most 64 characters)",
+            )
+    return WorkflowModel(
+        export=decl.export,
+        class_name=naming.class_name(decl.export),
+        binding=naming.binding_name(decl.export),
+        name=naming.deployed_name(decl.export, decl.name_override),
+        name_override=decl.name_override,
+        form=decl.form,
+        handler=decl.handler,
+        params=_type_model(decl.params),
+        output=_type_model(decl.output),
+        position=position,
+    )
+
+
+class ModelMemo:
+    """Per-workflow models carried from one :func:`build_model` call to the next.
+
+    A workflow's model (or the diagnostic that keeps it out) is a pure function of its
+    declaration and the file's path (:func:`_workflow_entry`), and both are immutable,
+    hashable values compared field by field, so an entry is reused exactly when a fresh
+    build would compute an equal one. Only the entries the latest build used are kept.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[tuple[WorkflowDecl, Path], WorkflowModel | Diagnostic] = {}
+        self._current: dict[tuple[WorkflowDecl, Path], WorkflowModel | Diagnostic] = {}
+
+    def workflow(self, decl: WorkflowDecl, path: Path) -> WorkflowModel | Diagnostic:
+        """``_workflow_entry(decl, path)``, reused when the last build saw an equal pair."""
+        key = (decl, path)
+        found = self._current.get(key)
+        if found is None:
+            found = self._previous.get(key)
+            if found is None:
+                found = _workflow_entry(decl, path)
+            self._current[key] = found
+        return found
+
+    def rotate(self) -> None:
+        """Start a new build: forget the declarations the last one did not use."""
+        self._previous, self._current = self._current, {}
+
+
 def build_model(
     package: str,
     workflows_facts: ModuleFacts | None,
     steps_facts: ModuleFacts | None,
+    memo: ModelMemo | None = None,
 ) -> ProjectModel:
     """Validate the extracted facts and build the model; raise :class:`UserCodeError` listing
-    every problem (extraction problems included) when there is any."""
+    every problem (extraction problems included) when there is any.
+
+    ``memo`` (kept by ``lunora dev`` between runs) reuses the per-workflow models of
+    declarations seen in the previous build; the result is the same without it."""
     diagnostics: list[Diagnostic] = []
     workflows: list[WorkflowModel] = []
     steps: list[StepModel] = []
     if workflows_facts is not None:
         diagnostics.extend(workflows_facts.diagnostics)
+        if memo is not None:
+            memo.rotate()
         for decl in workflows_facts.workflows:
-            position = SourcePosition(path=workflows_facts.path, line=decl.line, column=decl.column)
-            problem = naming.export_name_problem(decl.export)
-            if problem is not None:
-                diagnostics.append(
-                    Diagnostic(position.path, position.line, position.column, problem)
-                )
-                continue
-            if decl.name_override is None:
-                # name= is checked where it is written; a name derived from a long export must
-                # be checked too, or Cloudflare rejects it only at deploy time
-                problem = naming.deployed_name_problem(naming.deployed_name(decl.export))
-                if problem is not None:
-                    diagnostics.append(
-                        Diagnostic(
-                            position.path,
-                            position.line,
-                            position.column,
-                            f"{problem} (derived from the export {decl.export!r})",
-                            hint="give it a shorter name= (at most 64 characters)",
-                        )
-                    )
-                    continue
-            workflows.append(
-                WorkflowModel(
-                    export=decl.export,
-                    class_name=naming.class_name(decl.export),
-                    binding=naming.binding_name(decl.export),
-                    name=naming.deployed_name(decl.export, decl.name_override),
-                    name_override=decl.name_override,
-                    form=decl.form,
-                    handler=decl.handler,
-                    params=_type_model(decl.params),
-                    output=_type_model(decl.output),
-                    position=position,
-                )
+            entry = (
+                memo.workflow(decl, workflows_facts.path)
+                if memo is not None
+                else _workflow_entry(decl, workflows_facts.path)
             )
+            if isinstance(entry, Diagnostic):
+                diagnostics.append(entry)
+            else:
+                workflows.append(entry)
         diagnostics.extend(_collisions(workflows))
     if steps_facts is not None:
         diagnostics.extend(steps_facts.diagnostics)

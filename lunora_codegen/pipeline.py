@@ -269,10 +269,14 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
     ):
         return memo.generated
     # deferred: pydantic loads only when something changed and the model must be built
-    from lunora_codegen.model import build_model
+    from lunora_codegen.model import ModelMemo, build_model
 
+    # in memory only (``scratch`` is never saved): unpickling models would import pydantic
+    model_memo = cache.scratch.get(_MODEL_MEMO)
+    if not isinstance(model_memo, ModelMemo):
+        model_memo = cache.scratch[_MODEL_MEMO] = ModelMemo()
     try:
-        model = build_model(project.package_name, workflows, steps)
+        model = build_model(project.package_name, workflows, steps, model_memo)
     except UserCodeError as error:
         # report the function modules' problems in the same run
         extra = [d for module in functions.modules for d in module.diagnostics]
@@ -293,6 +297,10 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
         project, workflows, steps, line_length, generated, functions=functions
     )
     return generated
+
+
+#: ``ParseCache.scratch`` key of the per-workflow model memo (``model.ModelMemo``)
+_MODEL_MEMO = "model"
 
 
 @dataclass(frozen=True)
