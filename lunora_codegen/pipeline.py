@@ -35,7 +35,7 @@ from lunora_codegen.functions import (
     scan_functions,
 )
 from lunora_codegen.project import Project
-from lunora_codegen.render import detect_line_length, render
+from lunora_codegen.render import ViewMemo, detect_line_length, render
 from lunora_codegen.write import FileChange, apply, plan_generated
 
 if TYPE_CHECKING:
@@ -282,7 +282,10 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
         extra = [d for module in functions.modules for d in module.diagnostics]
         raise UserCodeError({*error.diagnostics, *extra}) from None
     build_functions(functions)
-    files = render(model, line_length=line_length)
+    view_memo = cache.scratch.get(_VIEW_MEMO)
+    if not isinstance(view_memo, ViewMemo):
+        view_memo = cache.scratch[_VIEW_MEMO] = ViewMemo()
+    files = render(model, line_length=line_length, memo=view_memo)
     files = dict(sorted({**files, **render_functions(functions, line_length=line_length)}.items()))
     generated = GeneratedFiles(
         project=project,
@@ -301,6 +304,8 @@ def generate(project: Project, *, cache: ParseCache | None = None) -> GeneratedF
 
 #: ``ParseCache.scratch`` key of the per-workflow model memo (``model.ModelMemo``)
 _MODEL_MEMO = "model"
+#: ``ParseCache.scratch`` key of the per-workflow render memo (``render.ViewMemo``)
+_VIEW_MEMO = "render:views"
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_LINE_LENGTH",
     "HEADER",
     "RenderError",
+    "ViewMemo",
     "detect_line_length",
     "render",
 ]
@@ -166,6 +167,11 @@ class _WorkflowView:
     name: str
     docstring: str
     signature: str
+    #: the four names above as Python string literals (``pystr``)
+    export_str: str
+    class_name_str: str
+    binding_str: str
+    name_str: str
 
 
 def _type_text(ref: TypeModel) -> str:
@@ -213,7 +219,38 @@ def _view(workflow: WorkflowModel, line_length: int) -> _WorkflowView:
         name=workflow.name,
         docstring=_docstring(workflow, line_length),
         signature=_signature(workflow, line_length),
+        export_str=pystr(workflow.export),
+        class_name_str=pystr(workflow.class_name),
+        binding_str=pystr(workflow.binding),
+        name_str=pystr(workflow.name),
     )
+
+
+class ViewMemo:
+    """The per-workflow views of the latest :func:`render` call, for the next one.
+
+    ``lunora dev`` hands the same ``WorkflowModel`` objects to every run while their
+    declarations are unchanged (``model.ModelMemo``). A model is frozen, so the same object
+    with the same line length gives the same view; an entry holds its object, so the id it
+    is filed under cannot be reused by another object while it is here.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[int, tuple[WorkflowModel, int, _WorkflowView]] = {}
+
+    def views(self, workflows: list[WorkflowModel], line_length: int) -> list[_WorkflowView]:
+        """``_view`` of each workflow, reusing the last call's views of the same objects."""
+        previous = self._views
+        current: dict[int, tuple[WorkflowModel, int, _WorkflowView]] = {}
+        views: list[_WorkflowView] = []
+        for workflow in workflows:
+            found = previous.get(id(workflow))
+            if found is None or found[0] is not workflow or found[1] != line_length:
+                found = (workflow, line_length, _view(workflow, line_length))
+            current[id(workflow)] = found
+            views.append(found[2])
+        self._views = current
+        return views
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,9 +383,12 @@ def _compile(path: PurePosixPath, text: str) -> None:
 
 
 def render(
-    model: ProjectModel, *, line_length: int = DEFAULT_LINE_LENGTH
+    model: ProjectModel, *, line_length: int = DEFAULT_LINE_LENGTH, memo: ViewMemo | None = None
 ) -> dict[PurePosixPath, str]:
-    """Render every generated module: path relative to ``_generated/`` -> text."""
+    """Render every generated module: path relative to ``_generated/`` -> text.
+
+    ``memo`` (kept by ``lunora dev`` between runs) reuses the per-workflow pieces of the
+    last call; the text is the same without it."""
     env = environment()
     workflows = list(model.workflows)
     imports = [
@@ -377,7 +417,11 @@ def render(
             line_length,
         ),
         "type_imports": type_imports,
-        "workflows": [_view(w, line_length) for w in workflows],
+        "workflows": (
+            memo.views(workflows, line_length)
+            if memo is not None
+            else [_view(w, line_length) for w in workflows]
+        ),
     }
     files = {
         PurePosixPath("__init__.py"): env.get_template("generated/__init__.py.jinja").render(
