@@ -264,11 +264,13 @@ class ViewMemo:
 # not cover, gets one compile() of the whole text, which also gives the real error line
 # (see :func:`_verified` for why the pieces compile only if the whole does).
 
-#: a line that starts a top-level statement: column 1, not blank, not a comment, a closing
-#: bracket or a clause of the statement before (else/elif/except/finally)
-_TOP = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
+#: the line break before a line that starts a top-level statement: column 1, not blank, not
+#: a comment, a closing bracket or a clause of the statement before (else/elif/except/finally).
+#: Matching the ``\n`` rather than ``^`` (MULTILINE) lets the regex engine jump from line
+#: break to line break instead of trying every character (~6 ms -> ~1 ms at 1,000 workflows).
+_TOP = re.compile(r"\n(?![\s#)\]}]|(?:else|elif|except|finally)\b)")
 #: the same, one indentation level (4 spaces) into a class body
-_MEMBER = re.compile(r"^    (?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
+_MEMBER = re.compile(r"\n    (?![\s#)\]}]|(?:else|elif|except|finally)\b)")
 #: ``class X:`` and ``NAME: type = {`` first lines, the two shapes big generated statements take
 _CLASS_HEAD = re.compile(r"class \w+(?:\([\w, .]*\))?:\n")
 _DICT_HEAD = re.compile(r"\w+(?:: [^=\n]+)? = \{\n")
@@ -281,12 +283,12 @@ _COMPILED: dict[str, None] = {}
 _MAX_COMPILED = 50_000
 
 
-def _cut(text: str, pattern: re.Pattern[str], start: int = 0) -> list[str]:
-    """``text`` cut before every match of ``pattern`` after ``start`` that does not follow a
-    decorator line; ``"".join(result) == text``."""
+def _cut(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """``text`` cut before every line ``pattern`` matches (it matches the line break in front
+    of the line) that does not follow a decorator line; ``"".join(result) == text``."""
     cuts = [0]
-    for match in pattern.finditer(text, start):
-        at = match.start()
+    for match in pattern.finditer(text):
+        at = match.start() + 1
         if at == 0 or at <= cuts[-1]:
             continue
         previous = text.rfind("\n", 0, at - 1) + 1
